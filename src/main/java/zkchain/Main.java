@@ -1,0 +1,2 @@
+package zkchain;
+public final class Main { public static void main(String[] args) {} }

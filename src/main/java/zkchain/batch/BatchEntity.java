@@ -1,0 +1,472 @@
+package zkchain.batch;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.pattern.StatusReply;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import zkchain.CborSerializable;
+
+/**
+ * One batch of the rollup, from the moment the node first hears of it: its stage (Trusted,
+ * Virtual, Consolidated; PROTOCOL.md §1), its data and where they came from, the node's own
+ * roots, the L1 facts that moved it, and the history of every transition.
+ *
+ * <p>Every command is idempotent for the same fact, so stream stages deliver at least once.
+ * Transitions caused by an L1 block keep the state from before them, so an L1 reorg undoes
+ * exactly what the orphaned block did.
+ */
+public final class BatchEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<BatchEntity.Command, BatchEntity.Event, BatchEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Batch");
+
+  /** Registers batch entities with sharding on this node. */
+  public static void init(ActorSystem<?> system) {
+    var settings = system.settings().config().getConfig("zkchain");
+    int snapshotEvery = settings.getInt("batch.snapshot-every");
+    int slices = settings.getInt("heads.slices");
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> {
+      long number = Long.parseLong(ctx.getEntityId());
+      return create(number, tagFor(number, slices), snapshotEvery, Clock.systemUTC());
+    }));
+  }
+
+  public static EntityRef<Command> ref(ActorSystem<?> system, long number) {
+    return ClusterSharding.get(system).entityRefFor(ENTITY_KEY, Long.toString(number));
+  }
+
+  public static PersistenceId persistenceId(long number) {
+    return PersistenceId.of(ENTITY_KEY.name(), Long.toString(number));
+  }
+
+  /** Events are tagged by slice so the stage heads projection runs one instance per slice. */
+  public static String tagFor(long number, int slices) {
+    return "batch-" + Math.floorMod(number, slices);
+  }
+
+  public static Behavior<Command> create(long number, String tag, int snapshotEvery, Clock clock) {
+    return new BatchEntity(number, tag, snapshotEvery, clock);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The batch's vocabulary
+
+  public enum Stage {
+    @JsonProperty("none") NONE,
+    @JsonProperty("trusted") TRUSTED,
+    @JsonProperty("virtual") VIRTUAL,
+    @JsonProperty("consolidated") CONSOLIDATED
+  }
+
+  public enum Source {
+    @JsonProperty("feed") FEED,
+    @JsonProperty("l1") L1
+  }
+
+  /** A batch's content (PROTOCOL.md §4): transactions and coinbase as 0x-hex, and where it came from. */
+  public record BatchData(String transactions, long timestamp, String coinbase, Source source) {
+    public BatchData {
+      Objects.requireNonNull(transactions, "transactions");
+      Objects.requireNonNull(coinbase, "coinbase");
+      Objects.requireNonNull(source, "source");
+      transactions = transactions.toLowerCase();
+      coinbase = coinbase.toLowerCase();
+    }
+
+    /** The protocol fields that differ from another version of the same batch. */
+    public List<String> differingFields(BatchData other) {
+      List<String> fields = new ArrayList<>();
+      if (!transactions.equals(other.transactions)) fields.add("transactions");
+      if (timestamp != other.timestamp) fields.add("timestamp");
+      if (!coinbase.equals(other.coinbase)) fields.add("coinbase");
+      return fields;
+    }
+
+    public boolean sameContent(BatchData other) {
+      return differingFields(other).isEmpty();
+    }
+  }
+
+  /** The L1 log that caused a transition. */
+  public record L1Ref(long blockNumber, String blockHash, String transactionHash, long logIndex) {
+    public L1Ref {
+      blockHash = blockHash.toLowerCase();
+      transactionHash = transactionHash.toLowerCase();
+    }
+  }
+
+  /** L1 sequenced different data than the feed carried; the L1 version won (PROTOCOL.md §7). */
+  public record TrustedReorg(List<String> differingFields, BatchData trusted, BatchData l1) {}
+
+  /** The root verified on L1 differs from the node's own root (PROTOCOL.md §7). */
+  public record StateRootMismatch(String verifiedRoot, String ownRoot, L1Ref l1) {}
+
+  /** One line of the batch's history. */
+  public record Transition(
+      Instant at, String event, Stage from, Stage to, BatchData data, L1Ref l1, List<String> differingFields) {}
+
+  /** The state before a transition made by an L1 block, kept so an L1 reorg can restore it. */
+  public record L1Applied(L1Ref l1, Core before) {}
+
+  /** Everything an L1 reorg may have to roll back; the history is not part of it. */
+  public record Core(
+      Stage stage,
+      BatchData data,
+      String stateRoot,
+      String accInputHash,
+      L1Ref virtualL1,
+      L1Ref consolidatedL1,
+      String verifiedRoot,
+      TrustedReorg trustedReorg,
+      StateRootMismatch stateRootMismatch) {
+    static final Core EMPTY = new Core(Stage.NONE, null, null, null, null, null, null, null, null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A correctly signed batch from the feed, executed by the node. */
+  public record RecordTrusted(BatchData data, String stateRoot, String accInputHash, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** The batch as sequenced on L1 (its data from calldata), executed by the node. */
+  public record Virtualize(
+      BatchData data, String stateRoot, String accInputHash, L1Ref l1, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** A VerifyBatchesTrustedAggregator event covering this batch, with the root verified on L1. */
+  public record Consolidate(String verifiedRoot, L1Ref l1, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** An earlier batch was trusted-reorged; a Trusted batch after it that is not Virtual is discarded. */
+  public record DiscardTrusted(long reorgedBatch, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** The L1 block with this hash is orphaned: undo whatever it (and anything after it) did here. */
+  public record UndoL1Block(String blockHash, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  public record Get(ActorRef<State> replyTo) implements Command {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Events: each carries the batch number and the stage after it, so read sides never ask the entity.
+
+  public sealed interface Event extends CborSerializable {
+    long number();
+
+    Instant at();
+
+    Stage stageAfter();
+
+    default boolean stateRootMismatchOpenAfter() {
+      return false;
+    }
+  }
+
+  public record TrustedRecorded(long number, BatchData data, String stateRoot, String accInputHash, Instant at)
+      implements Event {
+    public Stage stageAfter() {
+      return Stage.TRUSTED;
+    }
+  }
+
+  /** Non-empty differingFields make this a trusted reorg: trustedData is the version L1 replaced. */
+  public record Virtualized(
+      long number,
+      BatchData data,
+      String stateRoot,
+      String accInputHash,
+      L1Ref l1,
+      List<String> differingFields,
+      BatchData trustedData,
+      Instant at)
+      implements Event {
+    public Stage stageAfter() {
+      return Stage.VIRTUAL;
+    }
+  }
+
+  public record Consolidated(long number, String verifiedRoot, L1Ref l1, Instant at) implements Event {
+    public Stage stageAfter() {
+      return Stage.CONSOLIDATED;
+    }
+  }
+
+  /** Verified on L1 with a root the node did not compute: the batch stays Virtual, the mismatch is open. */
+  public record StateRootMismatched(long number, String verifiedRoot, String ownRoot, L1Ref l1, Instant at)
+      implements Event {
+    public Stage stageAfter() {
+      return Stage.VIRTUAL;
+    }
+
+    @Override
+    public boolean stateRootMismatchOpenAfter() {
+      return true;
+    }
+  }
+
+  public record TrustedDiscarded(long number, long reorgedBatch, BatchData data, Instant at) implements Event {
+    public Stage stageAfter() {
+      return Stage.NONE;
+    }
+  }
+
+  public record L1BlockUndone(
+      long number, String blockHash, Stage stageAfter, boolean stateRootMismatchOpenAfter, Instant at)
+      implements Event {}
+
+  // ---------------------------------------------------------------------------------------------
+  // State: the current Core, the L1 transitions that can still be undone, and the history.
+
+  public record State(long number, Core current, List<L1Applied> l1Applied, List<Transition> history)
+      implements CborSerializable {
+
+    public static State empty(long number) {
+      return new State(number, Core.EMPTY, List.of(), List.of());
+    }
+
+    public Stage stage() {
+      return current.stage();
+    }
+
+    /** A batch the node has never heard of. */
+    public boolean isUnknown() {
+      return history.isEmpty();
+    }
+
+    State trustedRecorded(TrustedRecorded e) {
+      Core next = new Core(Stage.TRUSTED, e.data(), e.stateRoot(), e.accInputHash(), null, null, null, null, null);
+      return move(next, null, new Transition(e.at(), "trusted-recorded", stage(), next.stage(), e.data(), null, List.of()));
+    }
+
+    State virtualized(Virtualized e) {
+      TrustedReorg reorg = e.differingFields().isEmpty()
+          ? current.trustedReorg()
+          : new TrustedReorg(e.differingFields(), e.trustedData(), e.data());
+      Core next = new Core(Stage.VIRTUAL, e.data(), e.stateRoot(), e.accInputHash(), e.l1(), null, null, reorg, null);
+      String event = e.differingFields().isEmpty() ? "virtualized" : "trusted-reorg";
+      return move(next, e.l1(),
+          new Transition(e.at(), event, stage(), next.stage(), e.data(), e.l1(), e.differingFields()));
+    }
+
+    State consolidated(Consolidated e) {
+      Core next = new Core(Stage.CONSOLIDATED, current.data(), current.stateRoot(), current.accInputHash(),
+          current.virtualL1(), e.l1(), e.verifiedRoot(), current.trustedReorg(), null);
+      return move(next, e.l1(),
+          new Transition(e.at(), "consolidated", stage(), next.stage(), null, e.l1(), List.of()));
+    }
+
+    State stateRootMismatched(StateRootMismatched e) {
+      Core next = new Core(Stage.VIRTUAL, current.data(), current.stateRoot(), current.accInputHash(),
+          current.virtualL1(), null, e.verifiedRoot(), current.trustedReorg(),
+          new StateRootMismatch(e.verifiedRoot(), e.ownRoot(), e.l1()));
+      return move(next, e.l1(),
+          new Transition(e.at(), "state-root-mismatch", stage(), next.stage(), null, e.l1(), List.of()));
+    }
+
+    State trustedDiscarded(TrustedDiscarded e) {
+      return move(Core.EMPTY, null,
+          new Transition(e.at(), "trusted-discarded", stage(), Stage.NONE, e.data(), null, List.of()));
+    }
+
+    State l1BlockUndone(L1BlockUndone e) {
+      int index = firstAppliedBy(e.blockHash());
+      L1Applied undone = l1Applied.get(index);
+      var next = new State(number, undone.before(), List.copyOf(l1Applied.subList(0, index)), history);
+      return next.withHistory(new Transition(e.at(), "l1-reorg-undone", stage(), undone.before().stage(),
+          null, undone.l1(), List.of()));
+    }
+
+    /** Index of the earliest transition still standing that the L1 block caused, or -1. */
+    public int firstAppliedBy(String blockHash) {
+      String hash = blockHash.toLowerCase();
+      for (int i = 0; i < l1Applied.size(); i++) {
+        if (l1Applied.get(i).l1().blockHash().equals(hash)) return i;
+      }
+      return -1;
+    }
+
+    private State move(Core next, L1Ref causedByL1Block, Transition transition) {
+      List<L1Applied> applied = l1Applied;
+      if (causedByL1Block != null) {
+        applied = new ArrayList<>(l1Applied);
+        applied.add(new L1Applied(causedByL1Block, current));
+      } else if (next.stage() == Stage.NONE || next.stage() == Stage.TRUSTED) {
+        applied = List.of(); // nothing from L1 stands any more
+      }
+      return new State(number, next, List.copyOf(applied), history).withHistory(transition);
+    }
+
+    private State withHistory(Transition transition) {
+      List<Transition> h = new ArrayList<>(history);
+      h.add(transition);
+      return new State(number, current, l1Applied, List.copyOf(h));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private final long number;
+  private final String tag;
+  private final int snapshotEvery;
+  private final Clock clock;
+
+  private BatchEntity(long number, String tag, int snapshotEvery, Clock clock) {
+    super(persistenceId(number));
+    this.number = number;
+    this.tag = tag;
+    this.snapshotEvery = snapshotEvery;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty(number);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(tag);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
+    b.forAnyState()
+        .onCommand(RecordTrusted.class, this::onRecordTrusted)
+        .onCommand(Virtualize.class, this::onVirtualize)
+        .onCommand(Consolidate.class, this::onConsolidate)
+        .onCommand(DiscardTrusted.class, this::onDiscardTrusted)
+        .onCommand(UndoL1Block.class, this::onUndoL1Block)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state));
+    return b.build();
+  }
+
+  private ReplyEffect<Event, State> onRecordTrusted(State state, RecordTrusted cmd) {
+    Core c = state.current();
+    switch (c.stage()) {
+      case NONE:
+        return persist(new TrustedRecorded(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), now()), cmd.replyTo());
+      case TRUSTED:
+        if (c.data().sameContent(cmd.data()) && c.stateRoot().equals(cmd.stateRoot())) return ok(state, cmd.replyTo());
+        return refuse(cmd.replyTo(), "batch " + number + " is already Trusted with different "
+            + c.data().differingFields(cmd.data()) + "; the new feed version is ignored");
+      default:
+        if (c.data().sameContent(cmd.data())) return ok(state, cmd.replyTo()); // the feed caught up with L1
+        return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
+            + " with the L1 version; a feed version with different " + c.data().differingFields(cmd.data())
+            + " is ignored");
+    }
+  }
+
+  private ReplyEffect<Event, State> onVirtualize(State state, Virtualize cmd) {
+    Core c = state.current();
+    switch (c.stage()) {
+      case NONE:
+        return persist(new Virtualized(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
+            List.of(), null, now()), cmd.replyTo());
+      case TRUSTED: {
+        List<String> differing = c.data().differingFields(cmd.data());
+        return persist(new Virtualized(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
+            differing, differing.isEmpty() ? null : c.data(), now()), cmd.replyTo());
+      }
+      default:
+        if (c.virtualL1().equals(cmd.l1())) return ok(state, cmd.replyTo());
+        return refuse(cmd.replyTo(), "batch " + number + " is already Virtual from L1 block "
+            + c.virtualL1().blockNumber() + " (" + c.virtualL1().blockHash()
+            + "); undo that block before sequencing it again");
+    }
+  }
+
+  private ReplyEffect<Event, State> onConsolidate(State state, Consolidate cmd) {
+    Core c = state.current();
+    if (c.stage() == Stage.CONSOLIDATED) {
+      if (c.consolidatedL1().equals(cmd.l1())) return ok(state, cmd.replyTo());
+      return refuse(cmd.replyTo(), "batch " + number + " is already Consolidated by L1 block "
+          + c.consolidatedL1().blockNumber() + " (" + c.consolidatedL1().blockHash() + ")");
+    }
+    if (c.stage() != Stage.VIRTUAL) {
+      return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
+          + ", not Virtual: it cannot be Consolidated before it is sequenced on L1");
+    }
+    StateRootMismatch open = c.stateRootMismatch();
+    if (open != null && open.l1().equals(cmd.l1())) return ok(state, cmd.replyTo());
+    if (!cmd.verifiedRoot().equalsIgnoreCase(c.stateRoot())) {
+      return persist(new StateRootMismatched(number, cmd.verifiedRoot().toLowerCase(), c.stateRoot(), cmd.l1(), now()),
+          cmd.replyTo());
+    }
+    return persist(new Consolidated(number, cmd.verifiedRoot().toLowerCase(), cmd.l1(), now()), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onDiscardTrusted(State state, DiscardTrusted cmd) {
+    Core c = state.current();
+    switch (c.stage()) {
+      case NONE:
+        return ok(state, cmd.replyTo());
+      case TRUSTED:
+        return persist(new TrustedDiscarded(number, cmd.reorgedBatch(), c.data(), now()), cmd.replyTo());
+      default:
+        return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
+            + "; only a Trusted batch is discarded after a trusted reorg of batch " + cmd.reorgedBatch());
+    }
+  }
+
+  private ReplyEffect<Event, State> onUndoL1Block(State state, UndoL1Block cmd) {
+    int index = state.firstAppliedBy(cmd.blockHash());
+    if (index < 0) return ok(state, cmd.replyTo()); // that block changed nothing here, or it is undone already
+    Core restored = state.l1Applied().get(index).before();
+    return persist(new L1BlockUndone(number, cmd.blockHash().toLowerCase(), restored.stage(),
+        restored.stateRootMismatch() != null, now()), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> persist(Event event, ActorRef<StatusReply<State>> replyTo) {
+    return Effect().persist(event).thenReply(replyTo, StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> ok(State state, ActorRef<StatusReply<State>> replyTo) {
+    return Effect().reply(replyTo, StatusReply.success(state));
+  }
+
+  private ReplyEffect<Event, State> refuse(ActorRef<StatusReply<State>> replyTo, String why) {
+    return Effect().reply(replyTo, StatusReply.error(why));
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(TrustedRecorded.class, State::trustedRecorded)
+        .onEvent(Virtualized.class, State::virtualized)
+        .onEvent(Consolidated.class, State::consolidated)
+        .onEvent(StateRootMismatched.class, State::stateRootMismatched)
+        .onEvent(TrustedDiscarded.class, State::trustedDiscarded)
+        .onEvent(L1BlockUndone.class, State::l1BlockUndone)
+        .build();
+  }
+}

@@ -1,0 +1,180 @@
+package zkchain.http;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Adapter;
+import akka.cluster.Member;
+import akka.cluster.typed.Cluster;
+import akka.http.javadsl.marshallers.jackson.Jackson;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpEntity;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.RejectionHandler;
+import akka.http.javadsl.server.Route;
+import akka.management.javadsl.AkkaManagement;
+import akka.pattern.AskTimeoutException;
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.persistence.query.PersistenceQuery;
+import akka.stream.javadsl.Sink;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.StreamSupport;
+import zkchain.batch.BatchEntity;
+import zkchain.batch.BatchEntity.State;
+import zkchain.node.StageHeads;
+
+/**
+ * The node's management HTTP API: batch entities and their journal, the stage heads, and Akka
+ * Management's cluster and health routes, all on one port. Every error is JSON; a bad request
+ * is a 4xx, never a 500.
+ */
+public final class ManagementRoutes extends AllDirectives {
+  static final ObjectMapper JSON = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  private final ActorSystem<?> system;
+  private final Duration askTimeout;
+  private final JdbcReadJournal readJournal;
+
+  public ManagementRoutes(ActorSystem<?> system) {
+    this.system = system;
+    this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
+    this.readJournal = PersistenceQuery.get(Adapter.toClassic(system))
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+  }
+
+  /** A batch as operators read it: the protocol's words, its current stage first, then its history. */
+  public record BatchView(
+      long number,
+      BatchEntity.Stage stage,
+      BatchEntity.BatchData data,
+      String stateRoot,
+      String accInputHash,
+      BatchEntity.L1Ref virtualL1,
+      BatchEntity.L1Ref consolidatedL1,
+      String verifiedRoot,
+      BatchEntity.TrustedReorg trustedReorg,
+      BatchEntity.StateRootMismatch stateRootMismatch,
+      List<BatchEntity.Transition> history) {
+    static BatchView of(State s) {
+      var c = s.current();
+      return new BatchView(s.number(), c.stage(), c.data(), c.stateRoot(), c.accInputHash(), c.virtualL1(),
+          c.consolidatedL1(), c.verifiedRoot(), c.trustedReorg(), c.stateRootMismatch(), s.history());
+    }
+  }
+
+  /** One journal event of a batch. */
+  public record EventView(long sequenceNumber, String type, Instant time, Object payload) {}
+
+  public Route routes() {
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+        pathPrefix("batches", () -> pathPrefix(akka.http.javadsl.server.PathMatchers.segment(), raw -> withBatchNumber(raw, number -> concat(
+            pathEndOrSingleSlash(() -> get(() -> batch(number))),
+            path("events", () -> get(() -> events(number))))))),
+        path("status", () -> get(this::status)),
+        AkkaManagement.get(Adapter.toClassic(system)).getRoutes())));
+  }
+
+  private Route withBatchNumber(String raw, java.util.function.LongFunction<Route> inner) {
+    long number;
+    try {
+      number = Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      return error(StatusCodes.BAD_REQUEST, "batch number must be a non-negative integer, not '" + raw + "'");
+    }
+    if (number < 0) return error(StatusCodes.BAD_REQUEST, "batch number must be non-negative, not " + number);
+    return inner.apply(number);
+  }
+
+  private Route batch(long number) {
+    CompletionStage<State> state = BatchEntity.ref(system, number).ask(BatchEntity.Get::new, askTimeout);
+    return onSuccess(state, s -> s.isUnknown()
+        ? error(StatusCodes.NOT_FOUND, "batch " + number + " is unknown to this node")
+        : completeOK(BatchView.of(s), Jackson.marshaller(JSON)));
+  }
+
+  private Route events(long number) {
+    String pid = BatchEntity.persistenceId(number).id();
+    CompletionStage<List<EventView>> events = readJournal
+        .currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
+        .map(e -> new EventView(e.sequenceNr(), e.event().getClass().getSimpleName(),
+            Instant.ofEpochMilli(e.timestamp()), e.event()))
+        .runWith(Sink.seq(), system);
+    return onSuccess(events, list -> list.isEmpty()
+        ? error(StatusCodes.NOT_FOUND, "batch " + number + " has no journal events")
+        : completeOK(list, Jackson.marshaller(JSON)));
+  }
+
+  private Route status() {
+    return onSuccess(StageHeads.read(system), heads -> {
+      var cluster = Cluster.get(system);
+      var members = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+          .map(ManagementRoutes::member)
+          .toList();
+      var body = new java.util.LinkedHashMap<String, Object>();
+      body.put("role", system.settings().config().getString("zkchain.role"));
+      body.put("heads", Map.of(
+          "trusted", heads.trusted(),
+          "virtual", heads.virtual(),
+          "consolidated", heads.consolidated()));
+      var mismatch = new java.util.LinkedHashMap<String, Object>();
+      mismatch.put("open", heads.openStateRootMismatches() > 0);
+      mismatch.put("batches", heads.openStateRootMismatches());
+      mismatch.put("firstBatch", heads.firstStateRootMismatch());
+      body.put("stateRootMismatch", mismatch);
+      body.put("cluster", Map.of(
+          "self", cluster.selfMember().address().toString(),
+          "selfStatus", cluster.selfMember().status().toString(),
+          "members", members));
+      return completeOK(body, Jackson.marshaller(JSON));
+    });
+  }
+
+  private static Map<String, String> member(Member m) {
+    return Map.of("address", m.address().toString(), "status", m.status().toString());
+  }
+
+  private Route error(StatusCode status, String message) {
+    return complete(status, jsonError(message));
+  }
+
+  private static HttpEntity.Strict jsonError(String message) {
+    try {
+      return HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(Map.of("error", message)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Akka HTTP's own rejections (unknown path, wrong method, ...) keep their status but answer JSON. */
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (response.entity() instanceof HttpEntity.Strict strict
+          && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+        return response.withEntity(jsonError(strict.getData().utf8String()));
+      }
+      return response;
+    });
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(AskTimeoutException.class, e -> error(StatusCodes.SERVICE_UNAVAILABLE,
+            "the batch entity did not answer in time: " + e.getMessage()))
+        .match(Exception.class, e -> {
+          system.log().error("management HTTP request failed", e);
+          return error(StatusCodes.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+        })
+        .build();
+  }
+}

@@ -1,0 +1,130 @@
+package zkchain.node;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Extension;
+import akka.actor.typed.ExtensionId;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The node's one database (H2 by default, PostgreSQL in production): the event journal,
+ * snapshots, the stage heads read model and the state trie all live in it.
+ *
+ * <p>{@link #akkaConfig} points akka-persistence-jdbc and akka-projection-jdbc at it before the
+ * actor system starts; the extension owns the node's own connection pool.
+ */
+public final class Database implements Extension {
+  public enum Kind { H2, POSTGRES }
+
+  /** Connection settings read from {@code zkchain.db}. */
+  public record Settings(Kind kind, String url, String user, String password, int poolSize) {
+    public static Settings from(Config config) {
+      Config db = config.getConfig("zkchain.db");
+      Kind kind = switch (db.getString("kind").toLowerCase()) {
+        case "h2" -> Kind.H2;
+        case "postgres", "postgresql" -> Kind.POSTGRES;
+        default -> throw new IllegalArgumentException(
+            "zkchain.db.kind must be h2 or postgres, not '" + db.getString("kind") + "'");
+      };
+      String url = db.getString("url");
+      if (url.isEmpty()) {
+        if (kind == Kind.POSTGRES) throw new IllegalArgumentException("zkchain.db.url (ZKCHAIN_DB_URL) is required for postgres");
+        Path file = Path.of(config.getString("zkchain.data-dir")).toAbsolutePath().resolve("db").resolve("zkchain");
+        url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false";
+      }
+      String user = db.getString("user");
+      if (user.isEmpty()) user = kind == Kind.H2 ? "sa" : "postgres";
+      return new Settings(kind, url, user, db.getString("password"), db.getInt("pool-size"));
+    }
+
+    String driver() {
+      return kind == Kind.H2 ? "org.h2.Driver" : "org.postgresql.Driver";
+    }
+  }
+
+  /** What akka-persistence-jdbc and akka-projection-jdbc need to know about the database. */
+  public static Config akkaConfig(Config config) {
+    Settings s = Settings.from(config);
+    String prefix = "akka-persistence-jdbc.shared-databases.slick.";
+    return ConfigFactory.parseMap(Map.of(
+        prefix + "profile", s.kind() == Kind.H2 ? "slick.jdbc.H2Profile$" : "slick.jdbc.PostgresProfile$",
+        prefix + "db.url", s.url(),
+        prefix + "db.user", s.user(),
+        prefix + "db.password", s.password(),
+        prefix + "db.driver", s.driver(),
+        "akka.projection.jdbc.dialect", s.kind() == Kind.H2 ? "h2-dialect" : "postgres-dialect"));
+  }
+
+  /** Applies the journal, snapshot and read-model schema; safe to run on every start. */
+  public static void applySchema(Config config) {
+    Settings s = Settings.from(config);
+    String resource = s.kind() == Kind.H2 ? "/db/h2-schema.sql" : "/db/postgres-schema.sql";
+    try (HikariDataSource ds = pool(s, 1); Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      for (String sql : readResource(resource).split(";")) {
+        if (!sql.isBlank()) st.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot apply the schema to " + s.url() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static final ExtensionId<Database> ID = new ExtensionId<>() {
+    @Override
+    public Database createExtension(ActorSystem<?> system) {
+      return new Database(system);
+    }
+  };
+
+  public static Database get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  private final Settings settings;
+  private final HikariDataSource dataSource;
+
+  private Database(ActorSystem<?> system) {
+    this.settings = Settings.from(system.settings().config());
+    this.dataSource = pool(settings, settings.poolSize());
+    system.getWhenTerminated().whenComplete((done, error) -> dataSource.close());
+  }
+
+  public Kind kind() {
+    return settings.kind();
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  private static HikariDataSource pool(Settings s, int size) {
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(s.url());
+    hc.setUsername(s.user());
+    hc.setPassword(s.password());
+    hc.setDriverClassName(s.driver());
+    hc.setMaximumPoolSize(size);
+    hc.setMinimumIdle(Math.min(1, size));
+    hc.setPoolName("zkchain-" + s.kind().name().toLowerCase());
+    return new HikariDataSource(hc);
+  }
+
+  private static String readResource(String name) {
+    try (InputStream in = Database.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException("missing resource " + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

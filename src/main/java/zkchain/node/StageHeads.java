@@ -1,0 +1,118 @@
+package zkchain.node;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.projection.ProjectionBehavior;
+import akka.projection.ProjectionId;
+import akka.projection.eventsourced.EventEnvelope;
+import akka.projection.eventsourced.javadsl.EventSourcedProvider;
+import akka.projection.jdbc.javadsl.JdbcHandler;
+import akka.projection.jdbc.javadsl.JdbcProjection;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+import zkchain.batch.BatchEntity;
+
+/**
+ * The highest batch number at each stage, kept by a projection of the batch journal into the
+ * {@code batch_stage} table of the node's database, exactly once (offsets and rows commit
+ * together), so the heads survive restarts and are rebuilt by replaying the journal.
+ *
+ * <p>A batch at a later stage counts for the earlier ones too (a Virtual batch is at least
+ * Trusted). The Consolidated head stops below the first open state root mismatch (§7).
+ */
+public final class StageHeads {
+  private StageHeads() {}
+
+  public record Heads(long trusted, long virtual, long consolidated, long openStateRootMismatches,
+                      Long firstStateRootMismatch) {}
+
+  /** Starts one projection instance per tag slice, spread over the cluster. */
+  public static void init(ActorSystem<?> system) {
+    Database db = Database.get(system);
+    int slices = system.settings().config().getInt("zkchain.heads.slices");
+    JdbcProjection.createTablesIfNotExists(() -> new DataSourceJdbcSession(db.dataSource()), system)
+        .toCompletableFuture().join();
+    ShardedDaemonProcess.get(system).init(
+        ProjectionBehavior.Command.class,
+        "stage-heads",
+        slices,
+        i -> ProjectionBehavior.create(projection(system, db, BatchEntity.tagFor(i, slices))),
+        ShardedDaemonProcessSettings.create(system),
+        Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  private static akka.projection.javadsl.ExactlyOnceProjection<akka.persistence.query.Offset, EventEnvelope<BatchEntity.Event>>
+      projection(ActorSystem<?> system, Database db, String tag) {
+    return JdbcProjection.exactlyOnce(
+        ProjectionId.of("stage-heads", tag),
+        EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+        () -> new DataSourceJdbcSession(db.dataSource()),
+        () -> new Handler(db.kind()),
+        system);
+  }
+
+  /** Writes the stage each event leaves its batch in. */
+  static final class Handler extends JdbcHandler<EventEnvelope<BatchEntity.Event>, DataSourceJdbcSession> {
+    private final String upsert;
+
+    Handler(Database.Kind kind) {
+      this.upsert = kind == Database.Kind.H2
+          ? "MERGE INTO batch_stage (number, stage, state_root_mismatch) KEY (number) VALUES (?, ?, ?)"
+          : "INSERT INTO batch_stage (number, stage, state_root_mismatch) VALUES (?, ?, ?) "
+              + "ON CONFLICT (number) DO UPDATE SET stage = EXCLUDED.stage, state_root_mismatch = EXCLUDED.state_root_mismatch";
+    }
+
+    @Override
+    public void process(DataSourceJdbcSession session, EventEnvelope<BatchEntity.Event> envelope) throws Exception {
+      BatchEntity.Event event = envelope.event();
+      session.withConnection(c -> {
+        try (PreparedStatement ps = c.prepareStatement(upsert)) {
+          ps.setLong(1, event.number());
+          ps.setShort(2, (short) event.stageAfter().ordinal());
+          ps.setBoolean(3, event.stateRootMismatchOpenAfter());
+          return ps.executeUpdate();
+        }
+      });
+    }
+  }
+
+  private static final String HEADS_SQL = """
+      SELECT
+        (SELECT COALESCE(MAX(number), 0) FROM batch_stage WHERE stage >= 1),
+        (SELECT COALESCE(MAX(number), 0) FROM batch_stage WHERE stage >= 2),
+        (SELECT COALESCE(MAX(number), 0) FROM batch_stage WHERE stage >= 3
+           AND number < (SELECT COALESCE(MIN(number), 9223372036854775807) FROM batch_stage WHERE state_root_mismatch)),
+        (SELECT COUNT(*) FROM batch_stage WHERE state_root_mismatch),
+        (SELECT MIN(number) FROM batch_stage WHERE state_root_mismatch)
+      """;
+
+  /** Reads the heads on the blocking dispatcher. */
+  public static CompletionStage<Heads> read(ActorSystem<?> system) {
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    DataSource ds = Database.get(system).dataSource();
+    return CompletableFuture.supplyAsync(() -> read(ds), blocking);
+  }
+
+  public static Heads read(DataSource ds) {
+    try (Connection c = ds.getConnection();
+         PreparedStatement ps = c.prepareStatement(HEADS_SQL);
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      long first = rs.getLong(5);
+      Long firstMismatch = rs.wasNull() ? null : first;
+      return new Heads(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), firstMismatch);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the stage heads: " + e.getMessage(), e);
+    }
+  }
+}

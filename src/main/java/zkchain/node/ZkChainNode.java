@@ -1,0 +1,86 @@
+package zkchain.node;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zkchain.batch.BatchEntity;
+import zkchain.http.ManagementRoutes;
+
+/**
+ * One running node: its actor system (a cluster member), the sharded batch entities, the stage
+ * heads projection and the management HTTP API. The ingest streams of the feed and of L1 deliver
+ * their commands to the batch entities of this system.
+ */
+public final class ZkChainNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ZkChainNode.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+
+  private ZkChainNode(ActorSystem<Void> system, ServerBinding binding) {
+    this.system = system;
+    this.binding = binding;
+  }
+
+  /** Starts a node on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
+  public static ZkChainNode start(Config config) {
+    Config full = Database.akkaConfig(config).withFallback(config);
+    Database.applySchema(full);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "zkchain", full);
+    try {
+      joinSelfWithoutSeeds(system);
+      BatchEntity.init(system);
+      StageHeads.init(system);
+      Config http = full.getConfig("zkchain.http");
+      ServerBinding binding = Http.get(system)
+          .newServerAt(http.getString("interface"), http.getInt("port"))
+          .bind(new ManagementRoutes(system).routes())
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      log.info("zk-chain {} up: management HTTP on http://{}:{}, database {}", full.getString("zkchain.role"),
+          http.getString("interface"), binding.localAddress().getPort(), Database.get(system).kind());
+      return new ZkChainNode(system, binding);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** A lone node forms its own cluster, or sharding never starts; seed nodes form a larger one. */
+  private static void joinSelfWithoutSeeds(ActorSystem<?> system) {
+    if (system.settings().config().getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public String httpUrl() {
+    return "http://" + binding.localAddress().getHostString() + ":" + httpPort();
+  }
+
+  /** Stops the system (coordinated shutdown) and waits for it. */
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("the node did not stop within 30 s: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,44 @@
+-- akka-persistence-jdbc 5.2.1's PostgreSQL schema, made idempotent (every statement IF NOT
+-- EXISTS, no CONCURRENTLY), plus the node's own read model. Applied on every start.
+CREATE TABLE IF NOT EXISTS event_journal (
+  ordering BIGSERIAL,
+  persistence_id VARCHAR(255) NOT NULL,
+  sequence_number BIGINT NOT NULL,
+  deleted BOOLEAN DEFAULT FALSE NOT NULL,
+  writer VARCHAR(255) NOT NULL,
+  write_timestamp BIGINT,
+  adapter_manifest VARCHAR(255),
+  event_ser_id INTEGER NOT NULL,
+  event_ser_manifest VARCHAR(255) NOT NULL,
+  event_payload BYTEA NOT NULL,
+  meta_ser_id INTEGER,
+  meta_ser_manifest VARCHAR(255),
+  meta_payload BYTEA,
+  PRIMARY KEY(persistence_id, sequence_number)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS event_journal_ordering_idx ON event_journal(ordering);
+CREATE TABLE IF NOT EXISTS event_tag (
+  event_id BIGINT,
+  tag VARCHAR(256),
+  PRIMARY KEY(event_id, tag),
+  CONSTRAINT fk_event_journal FOREIGN KEY(event_id) REFERENCES event_journal(ordering) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS snapshot (
+  persistence_id VARCHAR(255) NOT NULL,
+  sequence_number BIGINT NOT NULL,
+  created BIGINT NOT NULL,
+  snapshot_ser_id INTEGER NOT NULL,
+  snapshot_ser_manifest VARCHAR(255) NOT NULL,
+  snapshot_payload BYTEA NOT NULL,
+  meta_ser_id INTEGER,
+  meta_ser_manifest VARCHAR(255),
+  meta_payload BYTEA,
+  PRIMARY KEY(persistence_id, sequence_number)
+);
+-- Stage heads read model, written by the stage heads projection (exactly once, with its offsets).
+CREATE TABLE IF NOT EXISTS batch_stage (
+  number BIGINT PRIMARY KEY,
+  stage SMALLINT NOT NULL,
+  state_root_mismatch BOOLEAN NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batch_stage_stage_idx ON batch_stage (stage, number);

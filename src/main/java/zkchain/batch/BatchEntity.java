@@ -154,7 +154,11 @@ public final class BatchEntity
       BatchData data, String stateRoot, String accInputHash, L1Ref l1, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
-  /** A VerifyBatchesTrustedAggregator event covering this batch, with the root verified on L1. */
+  /**
+   * A VerifyBatchesTrustedAggregator event covering this batch. verifiedRoot is the root L1 stores
+   * for this batch when it ends the verified range; null for a batch inside the range, which L1
+   * verifies only through the range's final root (PROTOCOL.md §5).
+   */
   public record Consolidate(String verifiedRoot, L1Ref l1, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   /** An earlier batch was trusted-reorged; a Trusted batch after it that is not Virtual is discarded. */
@@ -413,6 +417,9 @@ public final class BatchEntity
     }
     StateRootMismatch open = c.stateRootMismatch();
     if (open != null && open.l1().equals(cmd.l1())) return ok(state, cmd.replyTo());
+    if (cmd.verifiedRoot() == null) {
+      return persist(new Consolidated(number, null, cmd.l1(), now()), cmd.replyTo());
+    }
     if (!cmd.verifiedRoot().equalsIgnoreCase(c.stateRoot())) {
       return persist(new StateRootMismatched(number, cmd.verifiedRoot().toLowerCase(), c.stateRoot(), cmd.l1(), now()),
           cmd.replyTo());

@@ -217,6 +217,18 @@ class BatchEntityTest {
   }
 
   @Test
+  void consolidatedInsideAVerifiedRangeHasNoRootOfItsOwn() {
+    kit(20);
+    virtualize(L1_SAME, ROOT_A, SEQ_BLOCK);
+    var result = consolidate(null, VERIFY_BLOCK);
+    assertNull(result.eventOfType(Consolidated.class).verifiedRoot());
+    assertEquals(Stage.CONSOLIDATED, result.state().stage());
+    assertNull(result.state().current().verifiedRoot());
+    assertTrue(consolidate(null, VERIFY_BLOCK).hasNoEvents());
+    assertRecovers(result.state());
+  }
+
+  @Test
   void consolidatedIsRefusedUnlessVirtual() {
     kit(9);
     assertRefused(consolidate(ROOT_A, VERIFY_BLOCK), "is none, not Virtual");

@@ -1,0 +1,8 @@
+package zkchain.l1;
+
+/** An L1 block the node has processed: its number and hash (lowercase 0x-hex). */
+public record L1Block(long number, String hash) {
+  public L1Block {
+    hash = hash.toLowerCase();
+  }
+}

@@ -6,7 +6,13 @@ import java.io.File;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Path;
+import zkchain.execution.Genesis;
+import zkchain.execution.InMemoryNodeStore;
+import zkchain.l1.Deployer;
+import zkchain.l1.L1Deployment;
 import zkchain.node.ZkChainNode;
+import zkchain.protocol.Hash32;
 
 /** Picks the role from the command line, layers the configuration, boots the system. */
 public final class Main {
@@ -16,12 +22,17 @@ public final class Main {
       usage: zkchain <role> [options]
 
       roles:
-        node        an L2 node: batch entities, stage heads, management HTTP
+        node        an L2 node: batch entities, stage heads, management HTTP; with --l1 and
+                    --rollup it syncs the rollup from L1 (Virtual and Consolidated)
+        deploy-l1   deploys the verifier and ZkChainRollup to --l1 and writes --out FILE
 
-      options (every role):
+      options:
         --config FILE      HOCON layered over the defaults in conf/application.conf
         --data-dir DIR     H2 files and anything else on disk (default ./data)
         --http-port P      management HTTP port (default 8080)
+        --l1 URL           L1 JSON-RPC endpoint
+        --rollup FILE      the deployment file written by deploy-l1
+        --out FILE         (deploy-l1) where to write the deployment file
         --help             this text
 
       environment: ZKCHAIN_DB=postgres with ZKCHAIN_DB_URL, ZKCHAIN_DB_USER, ZKCHAIN_DB_PASSWORD
@@ -36,6 +47,8 @@ public final class Main {
   }
 
   record Invocation(String role, Config config) {}
+
+  static final List<String> ROLES = List.of("node", "deploy-l1");
 
   public static void main(String[] args) {
     Invocation inv;
@@ -57,6 +70,7 @@ public final class Main {
         ZkChainNode node = ZkChainNode.start(inv.config());
         node.system().getWhenTerminated().toCompletableFuture().join();
       }
+      case "deploy-l1" -> deployL1(inv.config());
       default -> throw new IllegalStateException("unreachable: role " + inv.role());
     }
   }
@@ -65,7 +79,7 @@ public final class Main {
   static Invocation parse(String[] args) throws UsageException {
     if (args.length == 0 || List.of("--help", "-h", "help").contains(args[0])) return null;
     String role = args[0];
-    if (!List.of("node").contains(role)) throw new UsageException("unknown role '" + role + "'");
+    if (!ROLES.contains(role)) throw new UsageException("unknown role '" + role + "'");
     Map<String, Object> overrides = new HashMap<>();
     overrides.put("zkchain.role", role);
     File configFile = null;
@@ -81,10 +95,31 @@ public final class Main {
         }
         case "--data-dir" -> overrides.put("zkchain.data-dir", value);
         case "--http-port" -> overrides.put("zkchain.http.port", port(flag, value));
+        case "--l1" -> overrides.put("zkchain.l1.url", value);
+        case "--rollup" -> overrides.put("zkchain.l1.rollup-file", value);
+        case "--out" -> overrides.put("zkchain.deploy.out", value);
         default -> throw new UsageException("unknown option '" + flag + "'");
       }
     }
-    return new Invocation(role, loadConfig(overrides, configFile));
+    Invocation inv = new Invocation(role, loadConfig(overrides, configFile));
+    if (role.equals("deploy-l1")
+        && (inv.config().getString("zkchain.l1.url").isEmpty() || !inv.config().hasPath("zkchain.deploy.out"))) {
+      throw new UsageException("deploy-l1 needs --l1 URL and --out FILE");
+    }
+    return inv;
+  }
+
+  /** Deploys with the dev keys (zkchain.DevKeys) and the genesis root of zkchain.genesis-file. */
+  static void deployL1(Config config) {
+    Genesis genesis = Genesis.load(Path.of(config.getString("zkchain.genesis-file")));
+    Hash32 root = genesis.write(new InMemoryNodeStore());
+    try {
+      L1Deployment d = Deployer.run(config.getString("zkchain.l1.url"), Path.of(config.getString("zkchain.deploy.out")),
+          genesis.chainId(), root.hex());
+      System.out.println(d.toJson());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot write the deployment file: " + e.getMessage(), e);
+    }
   }
 
   /** Flags over --config FILE over conf/application.conf (with its includes) over Akka's defaults. */

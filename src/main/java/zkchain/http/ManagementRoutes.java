@@ -30,6 +30,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.stream.StreamSupport;
 import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.State;
+import zkchain.node.L1Status;
 import zkchain.node.StageHeads;
 
 /**
@@ -132,6 +133,24 @@ public final class ManagementRoutes extends AllDirectives {
       mismatch.put("batches", heads.openStateRootMismatches());
       mismatch.put("firstBatch", heads.firstStateRootMismatch());
       body.put("stateRootMismatch", mismatch);
+      var l1 = L1Status.get(system).snapshot();
+      if (l1.enabled()) {
+        var sync = new java.util.LinkedHashMap<String, Object>();
+        sync.put("rollup", l1.rollup());
+        sync.put("head", l1.l1Head());
+        sync.put("processedBlock", l1.processedBlock());
+        sync.put("lag", l1.lag());
+        sync.put("virtualHead", l1.virtualHead());
+        sync.put("verifiedHead", l1.verifiedHead());
+        sync.put("trustedSequencer", l1.trustedSequencer());
+        sync.put("reorgs", l1.reorgs());
+        sync.put("lastReorgDepth", l1.lastReorgDepth());
+        sync.put("maxReorgDepth", l1.maxReorgDepth());
+        sync.put("refusedCommands", l1.refusedCommands());
+        sync.put("lastError", l1.lastError());
+        sync.put("lastErrorAt", l1.lastErrorAt());
+        body.put("l1", sync);
+      }
       body.put("cluster", Map.of(
           "self", cluster.selfMember().address().toString(),
           "selfStatus", cluster.selfMember().status().toString(),

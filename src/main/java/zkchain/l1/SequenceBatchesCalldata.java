@@ -36,14 +36,14 @@ public final class SequenceBatchesCalldata {
   public sealed interface Decoded permits Valid, Invalid {}
 
   /** A well-formed call: the batches in order and the coinbase of all of them (lowercase 0x-hex). */
-  record Valid(List<BatchData> batches, String l2Coinbase) implements Decoded {
+  public record Valid(List<BatchData> batches, String l2Coinbase) implements Decoded {
     public Valid {
       batches = List.copyOf(batches);
     }
   }
 
   /** Bytes that are not a sequenceBatches call, and why. */
-  record Invalid(String reason) implements Decoded {}
+  public record Invalid(String reason) implements Decoded {}
 
   /** ABI-encodes a sequenceBatches call (selector included). */
   public static byte[] encode(List<BatchData> batches, String l2Coinbase) {

@@ -25,7 +25,19 @@ import javax.sql.DataSource;
  * actor system starts; the extension owns the node's own connection pool.
  */
 public final class Database implements Extension {
-  public enum Kind { H2, POSTGRES }
+  public enum Kind {
+    H2, POSTGRES;
+
+    /** INSERT or UPDATE by key: the first column is the key, the others are replaced. */
+    public String upsert(String table, String key, String... columns) {
+      String all = key + ", " + String.join(", ", columns);
+      String params = "?" + ", ?".repeat(columns.length);
+      if (this == H2) return "MERGE INTO " + table + " (" + all + ") KEY (" + key + ") VALUES (" + params + ")";
+      StringBuilder set = new StringBuilder();
+      for (String col : columns) set.append(set.length() == 0 ? "" : ", ").append(col).append(" = EXCLUDED.").append(col);
+      return "INSERT INTO " + table + " (" + all + ") VALUES (" + params + ") ON CONFLICT (" + key + ") DO UPDATE SET " + set;
+    }
+  }
 
   /** Connection settings read from {@code zkchain.db}. */
   public record Settings(Kind kind, String url, String user, String password, int poolSize) {

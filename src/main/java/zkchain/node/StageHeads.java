@@ -66,10 +66,7 @@ public final class StageHeads {
     private final String upsert;
 
     Handler(Database.Kind kind) {
-      this.upsert = kind == Database.Kind.H2
-          ? "MERGE INTO batch_stage (number, stage, state_root_mismatch) KEY (number) VALUES (?, ?, ?)"
-          : "INSERT INTO batch_stage (number, stage, state_root_mismatch) VALUES (?, ?, ?) "
-              + "ON CONFLICT (number) DO UPDATE SET stage = EXCLUDED.stage, state_root_mismatch = EXCLUDED.state_root_mismatch";
+      this.upsert = kind.upsert("batch_stage", "number", "stage", "state_root_mismatch");
     }
 
     @Override

@@ -24,10 +24,12 @@ public final class ZkChainNode implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final L1Sync l1;
 
-  private ZkChainNode(ActorSystem<Void> system, ServerBinding binding) {
+  private ZkChainNode(ActorSystem<Void> system, ServerBinding binding, L1Sync l1) {
     this.system = system;
     this.binding = binding;
+    this.l1 = l1;
   }
 
   /** Starts a node on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
@@ -46,7 +48,8 @@ public final class ZkChainNode implements AutoCloseable {
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       log.info("zk-chain {} up: management HTTP on http://{}:{}, database {}", full.getString("zkchain.role"),
           http.getString("interface"), binding.localAddress().getPort(), Database.get(system).kind());
-      return new ZkChainNode(system, binding);
+      L1Sync l1 = L1Sync.startIfConfigured(system);
+      return new ZkChainNode(system, binding, l1);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
@@ -76,6 +79,7 @@ public final class ZkChainNode implements AutoCloseable {
   /** Stops the system (coordinated shutdown) and waits for it. */
   @Override
   public void close() {
+    if (l1 != null) l1.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS);

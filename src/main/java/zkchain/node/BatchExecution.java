@@ -1,0 +1,168 @@
+package zkchain.node;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import org.web3j.utils.Numeric;
+import zkchain.batch.BatchEntity;
+import zkchain.execution.Executor;
+import zkchain.l1.L1Block;
+import zkchain.l1.L1Log;
+import zkchain.l1.L1Step;
+import zkchain.l1.RollupEvent;
+import zkchain.l1.SequenceBatchesCalldata;
+import zkchain.l1.SequencedBatchReader;
+import zkchain.protocol.AccInputHash;
+import zkchain.protocol.Address;
+import zkchain.protocol.Batch;
+import zkchain.protocol.Hash32;
+
+/**
+ * Executes the batches L1 sequenced, in order, each on the root of the one before, and plans what
+ * every batch entity must hear: Virtualize for a sequenced batch, Consolidate for a verified one,
+ * an undo for every batch an orphaned L1 block moved.
+ *
+ * <p>It keeps, per processed L1 block, what the node knew of the rollup after it (an
+ * {@link L1View}), so an L1 reorg goes back to the view at the common ancestor and executes
+ * again from there: the trie is content-addressed, so nothing is copied. No Akka here.
+ */
+public final class BatchExecution {
+
+  /** What L1 said about the rollup up to some block: the Virtual and verified heads and the sequencer. */
+  public record L1View(long lastVirtual, String stateRoot, String accInputHash, long lastVerified,
+                       String trustedSequencer) {}
+
+  /** A command for the batch entities, without its reply address. */
+  public sealed interface Delivery {}
+
+  public record VirtualizeBatch(long number, BatchEntity.BatchData data, String stateRoot, String accInputHash,
+                                BatchEntity.L1Ref l1) implements Delivery {}
+
+  /** Batches (fromBatch, toBatch] verified by one event; only toBatch has its root on L1. */
+  public record ConsolidateRange(long afterBatch, long toBatch, String verifiedRoot, BatchEntity.L1Ref l1)
+      implements Delivery {}
+
+  /** Every batch in [fromBatch, toBatch] hears that these blocks (oldest first) are orphaned. */
+  public record UndoBlocks(long fromBatch, long toBatch, List<String> blockHashes) implements Delivery {}
+
+  /** What one L1 step means for the batches, and the views to commit with it. */
+  public record Planned(L1Step step, List<Delivery> deliveries, L1View view, NavigableMap<Long, L1View> checkpoints) {}
+
+  private final Executor executor;
+  private final TreeMap<Long, L1View> checkpoints;
+
+  /** @param checkpoints the views after processed L1 blocks, at least the one of the starting block */
+  public BatchExecution(Executor executor, NavigableMap<Long, L1View> checkpoints) {
+    if (checkpoints.isEmpty()) throw new IllegalArgumentException("execution starts from a view of L1");
+    this.executor = executor;
+    this.checkpoints = new TreeMap<>(checkpoints);
+  }
+
+  public L1View view() {
+    return checkpoints.lastEntry().getValue();
+  }
+
+  public Planned plan(SequencedBatchReader.Retrieved retrieved) {
+    L1Step step = retrieved.step();
+    if (step instanceof L1Step.Advance a) return advance(a, retrieved.calldata());
+    if (step instanceof L1Step.Reorg r) return reorg(r);
+    return new Planned(step, List.of(), view(), snapshot());
+  }
+
+  private Planned advance(L1Step.Advance step, Map<String, SequenceBatchesCalldata.Valid> calldata) {
+    L1View view = view();
+    List<Delivery> deliveries = new ArrayList<>();
+    for (RollupEvent event : step.events()) {
+      if (event instanceof RollupEvent.SequenceBatches s) {
+        view = sequenced(view, s, calldata.get(s.log().txHash()), deliveries);
+      } else if (event instanceof RollupEvent.VerifyBatchesTrustedAggregator v) {
+        view = verified(view, v, deliveries);
+      } else if (event instanceof RollupEvent.SetTrustedSequencer t) {
+        view = new L1View(view.lastVirtual(), view.stateRoot(), view.accInputHash(), view.lastVerified(),
+            t.newTrustedSequencer());
+      }
+      checkpoints.put(event.log().blockNumber(), view);
+    }
+    checkpoints.put(step.to(), view);
+    forgetBelow(step.chainAfter().blocks().get(0).number());
+    return new Planned(step, deliveries, view, snapshot());
+  }
+
+  private L1View sequenced(L1View view, RollupEvent.SequenceBatches event, SequenceBatchesCalldata.Valid call,
+                           List<Delivery> deliveries) {
+    if (call == null) {
+      throw new IllegalStateException("no calldata read for SequenceBatches in L1 tx " + event.log().txHash());
+    }
+    long first = view.lastVirtual() + 1;
+    long last = view.lastVirtual() + call.batches().size();
+    if (last != event.numBatch()) {
+      throw new IllegalStateException("SequenceBatches in L1 tx " + event.log().txHash() + " ends at batch "
+          + event.numBatch() + " but its calldata carries batches " + first + ".." + last);
+    }
+    Address coinbase = Address.of(call.l2Coinbase());
+    Hash32 root = Hash32.of(view.stateRoot());
+    Hash32 acc = Hash32.of(view.accInputHash());
+    BatchEntity.L1Ref l1 = ref(event.log());
+    long number = first;
+    for (var data : call.batches()) {
+      Batch batch = new Batch(number, data.transactions(), data.timestamp(), coinbase);
+      root = executor.execute(root, batch).stateRoot();
+      acc = AccInputHash.next(acc, batch);
+      deliveries.add(new VirtualizeBatch(number,
+          new BatchEntity.BatchData(Numeric.toHexString(data.transactions()), data.timestamp(), coinbase.hex(),
+              BatchEntity.Source.L1),
+          root.hex(), acc.hex(), l1));
+      number++;
+    }
+    if (!acc.hex().equalsIgnoreCase(event.accInputHash())) {
+      throw new IllegalStateException("accInputHash of batch " + last + " recomputed from the calldata of L1 tx "
+          + event.log().txHash() + " is " + acc.hex() + ", the contract says " + event.accInputHash());
+    }
+    return new L1View(last, root.hex(), acc.hex(), view.lastVerified(), view.trustedSequencer());
+  }
+
+  private static L1View verified(L1View view, RollupEvent.VerifyBatchesTrustedAggregator event,
+                                 List<Delivery> deliveries) {
+    if (event.numBatch() > view.lastVirtual() || event.numBatch() <= view.lastVerified()) {
+      throw new IllegalStateException("VerifyBatchesTrustedAggregator up to batch " + event.numBatch()
+          + " in L1 tx " + event.log().txHash() + " does not follow the verified head " + view.lastVerified()
+          + " within the Virtual head " + view.lastVirtual());
+    }
+    deliveries.add(new ConsolidateRange(view.lastVerified(), event.numBatch(), event.stateRoot(), ref(event.log())));
+    return new L1View(view.lastVirtual(), view.stateRoot(), view.accInputHash(), event.numBatch(),
+        view.trustedSequencer());
+  }
+
+  private Planned reorg(L1Step.Reorg step) {
+    L1View before = view();
+    var atAncestor = checkpoints.floorEntry(step.ancestor().number());
+    if (atAncestor == null) {
+      throw new IllegalStateException("no view of L1 at or below the reorg's common ancestor " + step.ancestor());
+    }
+    L1View back = atAncestor.getValue();
+    checkpoints.tailMap(step.ancestor().number(), false).clear();
+    checkpoints.put(step.ancestor().number(), back);
+    List<Delivery> deliveries = new ArrayList<>();
+    if (before.lastVirtual() > back.lastVerified()) {
+      deliveries.add(new UndoBlocks(back.lastVerified() + 1, before.lastVirtual(),
+          step.orphaned().stream().map(L1Block::hash).toList()));
+    }
+    return new Planned(step, deliveries, back, snapshot());
+  }
+
+  private void forgetBelow(long oldestKeptBlock) {
+    // keep the view at the window's floor: a reorg down to it restores that view
+    Long floor = checkpoints.floorKey(oldestKeptBlock);
+    if (floor != null) checkpoints.headMap(floor, false).clear();
+  }
+
+  private NavigableMap<Long, L1View> snapshot() {
+    return new TreeMap<>(checkpoints);
+  }
+
+  static BatchEntity.L1Ref ref(L1Log log) {
+    return new BatchEntity.L1Ref(log.blockNumber(), log.blockHash(), log.txHash(), log.logIndex());
+  }
+}

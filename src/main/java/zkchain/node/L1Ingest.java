@@ -1,0 +1,148 @@
+package zkchain.node;
+
+import akka.Done;
+import akka.NotUsed;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.pattern.Patterns;
+import akka.stream.KillSwitches;
+import akka.stream.RestartSettings;
+import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Flow;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.RestartSource;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.protocol.Web3j;
+import zkchain.l1.L1Block;
+import zkchain.l1.L1Chain;
+import zkchain.l1.L1Deployment;
+import zkchain.l1.L1Finality;
+import zkchain.l1.L1Step;
+import zkchain.l1.L1Traversal;
+import zkchain.l1.SequencedBatchReader;
+import zkchain.l1.ZkChainRollup;
+import zkchain.node.BatchExecution.L1View;
+import zkchain.node.L1PositionStore.Position;
+
+/**
+ * The L1 door of the node, one way:
+ * follow L1 (blocks up to the finality, the rollup's logs, reorg detection) → read the batch data
+ * from calldata → execute the batches in order → deliver Virtualize / Consolidate / undo to the
+ * batch entities → commit the L1 position. Each stage runs one step at a time, so the journal's
+ * pace is the sync's pace (backpressure); network and database calls run on the blocking
+ * dispatcher. Any failure restarts the stream with backoff from the committed position.
+ */
+public final class L1Ingest {
+  private static final Logger log = LoggerFactory.getLogger(L1Ingest.class);
+
+  private L1Ingest() {}
+
+  /** Starts syncing the rollup of {@code deployment}; the kill switch stops it. */
+  public static UniqueKillSwitch start(ActorSystem<?> system, Web3j web3j, L1Deployment deployment,
+                                      zkchain.execution.Executor executor) {
+    Config c = system.settings().config().getConfig("zkchain.l1");
+    L1Traversal.Settings settings = new L1Traversal.Settings(L1Finality.from(c), c.getInt("logs-chunk-size"),
+        c.getInt("reorg-window"));
+    Duration poll = c.getDuration("poll-interval");
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    Database db = Database.get(system);
+    L1PositionStore positions = new L1PositionStore(db.dataSource(), db.kind());
+    ZkChainRollup rollup = ZkChainRollup.at(web3j, deployment.rollup());
+    BatchDelivery delivery = new BatchDelivery(system, c.getInt("delivery-parallelism"),
+        system.settings().config().getDuration("zkchain.batch.ask-timeout"));
+    L1Status status = L1Status.get(system);
+
+    RestartSettings restart = RestartSettings.create(
+        c.getDuration("retry.min-backoff"), c.getDuration("retry.max-backoff"), 0.2);
+    Source<BatchExecution.Planned, NotUsed> sync = RestartSource.withBackoff(restart, () -> {
+      Position start = positions.load(deployment.rollup()).orElseGet(() -> initial(deployment));
+      L1Traversal traversal = new L1Traversal(web3j, rollup, settings, start.l1Chain());
+      SequencedBatchReader reader = new SequencedBatchReader(rollup);
+      BatchExecution execution = new BatchExecution(executor, start.checkpoints());
+      log.info("L1 sync of rollup {} from L1 block {} (Virtual head {}, verified head {})", deployment.rollup(),
+          start.l1Chain().tip().number(), execution.view().lastVirtual(), execution.view().lastVerified());
+      return Source.repeat(Done.getInstance())
+          .mapAsync(1, tick -> async(blocking, traversal::next))
+          .via(idleWait(system, poll))
+          .mapAsync(1, step -> async(blocking, () -> reader.read(step)))
+          .mapAsync(1, read -> async(blocking, () -> execution.plan(read)))
+          .mapAsync(1, delivery::deliver)
+          .mapAsync(1, planned -> async(blocking, () -> commit(positions, deployment, planned)))
+          .map(planned -> report(status, deployment, planned))
+          .mapError(Throwable.class, e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+            log.warn("L1 sync failed, retrying with backoff: {}", cause.toString());
+            status.error(cause.toString());
+            return cause;
+          });
+    });
+    return sync.viaMat(KillSwitches.single(), Keep.right()).to(Sink.ignore()).run(system);
+  }
+
+  /** Before the first block of the deployment: genesis, nothing sequenced, the deployed sequencer. */
+  static Position initial(L1Deployment d) {
+    TreeMap<Long, L1View> checkpoints = new TreeMap<>();
+    checkpoints.put(d.deployBlock(), new L1View(0, d.genesisRoot(), zkchain.protocol.Hash32.ZERO.hex(), 0,
+        d.trustedSequencer()));
+    return new Position(List.of(new L1Block(d.deployBlock(), d.deployBlockHash())), checkpoints);
+  }
+
+  /** An idle L1 is asked again after the poll interval; anything else passes at once. */
+  private static Flow<L1Step, L1Step, NotUsed> idleWait(ActorSystem<?> system, Duration poll) {
+    return Flow.<L1Step>create().mapAsync(1, step -> step instanceof L1Step.Idle
+        ? Patterns.after(poll, system.classicSystem().scheduler(), system.executionContext(),
+            () -> CompletableFuture.completedFuture(step))
+        : CompletableFuture.completedFuture(step));
+  }
+
+  private static BatchExecution.Planned commit(L1PositionStore positions, L1Deployment d, BatchExecution.Planned p) {
+    if (!(p.step() instanceof L1Step.Idle)) {
+      positions.save(d.rollup(), new Position(p.step().chainAfter().blocks(), new TreeMap<>(p.checkpoints())));
+    }
+    return p;
+  }
+
+  private static BatchExecution.Planned report(L1Status status, L1Deployment d, BatchExecution.Planned p) {
+    L1Chain chain = p.step().chainAfter();
+    long head = p.step() instanceof L1Step.Advance a ? a.head()
+        : p.step() instanceof L1Step.Idle i ? i.head() : -1;
+    int depth = p.step() instanceof L1Step.Reorg r ? r.depth() : 0;
+    if (depth > 0) {
+      log.warn("L1 reorg of depth {}: back to L1 block {} ({}), Virtual head {}, verified head {}", depth,
+          chain.tip().number(), chain.tip().hash(), p.view().lastVirtual(), p.view().lastVerified());
+    }
+    status.update(s -> new L1Status.Snapshot(true, d.rollup(), head >= 0 ? head : s.l1Head(), chain.tip().number(),
+        p.view().lastVirtual(), p.view().lastVerified(), p.view().trustedSequencer(),
+        s.reorgs() + (depth > 0 ? 1 : 0), depth > 0 ? depth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), depth),
+        s.refusedCommands(), s.lastError(), s.lastErrorAt()));
+    return p;
+  }
+
+  /** A blocking call on the blocking dispatcher. */
+  interface Blocking<T> {
+    T call() throws Exception;
+  }
+
+  private static <T> CompletionStage<T> async(Executor executor, Blocking<T> call) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return call.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, executor);
+  }
+}

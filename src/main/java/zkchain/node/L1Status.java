@@ -1,0 +1,68 @@
+package zkchain.node;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Extension;
+import akka.actor.typed.ExtensionId;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+
+/** How the node's L1 sync is doing, for /status and the log: position, lag, reorgs, the last error. */
+public final class L1Status implements Extension {
+
+  public record Snapshot(
+      boolean enabled,
+      String rollup,
+      long l1Head,
+      long processedBlock,
+      long virtualHead,
+      long verifiedHead,
+      String trustedSequencer,
+      long reorgs,
+      long lastReorgDepth,
+      long maxReorgDepth,
+      long refusedCommands,
+      String lastError,
+      Instant lastErrorAt) {
+    public long lag() {
+      return Math.max(0, l1Head - processedBlock);
+    }
+
+    static Snapshot disabled() {
+      return new Snapshot(false, null, 0, 0, 0, 0, null, 0, 0, 0, 0, null, null);
+    }
+  }
+
+  public static final ExtensionId<L1Status> ID = new ExtensionId<>() {
+    @Override
+    public L1Status createExtension(ActorSystem<?> system) {
+      return new L1Status();
+    }
+  };
+
+  public static L1Status get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  private final AtomicReference<Snapshot> current = new AtomicReference<>(Snapshot.disabled());
+
+  public Snapshot snapshot() {
+    return current.get();
+  }
+
+  void update(UnaryOperator<Snapshot> change) {
+    current.updateAndGet(change);
+  }
+
+  void refused() {
+    update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
+        s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
+        s.refusedCommands() + 1, s.lastError(), s.lastErrorAt()));
+  }
+
+  void error(String message) {
+    update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
+        s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
+        s.refusedCommands(), message, Instant.now()));
+  }
+}

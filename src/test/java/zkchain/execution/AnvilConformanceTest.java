@@ -101,7 +101,8 @@ class AnvilConformanceTest {
       int totalApplied = 0;
       for (int number = 1; number <= BATCHES; number++) {
         timestamp += 1 + random.nextInt(12);
-        Address coinbase = known.get(random.nextInt(5));
+        // mostly a funded account, sometimes a new address that the batch's fees create
+        Address coinbase = random.nextInt(5) == 0 ? randomAddress() : known.get(random.nextInt(5));
         List<byte[]> raw = workload(WorldState.open(store, root));
         Batch batch = new Batch(number, BatchTransactions.encode(raw), timestamp, coinbase);
 
@@ -255,11 +256,11 @@ class AnvilConformanceTest {
     return file;
   }
 
-  private enum Kind { TRANSFER, TO_NEW, DRAIN, GAP, STALE, WRONG_CHAIN, BAD_SIGNATURE, FEE_CAP, LOW_GAS, MALFORMED, UNFUNDED }
+  private enum Kind { TRANSFER, TO_NEW, ZERO_VALUE, DRAIN, GAP, STALE, WRONG_CHAIN, BAD_SIGNATURE, FEE_CAP, LOW_GAS, MALFORMED, UNFUNDED }
 
   private static final Kind[] MIX = {
       Kind.TRANSFER, Kind.TRANSFER, Kind.TRANSFER, Kind.TRANSFER, Kind.TRANSFER, Kind.TRANSFER, Kind.TRANSFER,
-      Kind.TO_NEW, Kind.TO_NEW, Kind.TO_NEW, Kind.TO_NEW, Kind.DRAIN, Kind.GAP, Kind.STALE, Kind.WRONG_CHAIN,
+      Kind.TO_NEW, Kind.TO_NEW, Kind.TO_NEW, Kind.TO_NEW, Kind.ZERO_VALUE, Kind.DRAIN, Kind.GAP, Kind.STALE, Kind.WRONG_CHAIN,
       Kind.BAD_SIGNATURE, Kind.FEE_CAP, Kind.LOW_GAS, Kind.MALFORMED, Kind.UNFUNDED};
 
   /** One batch of transactions, nonces taken from the state the batch starts on. */
@@ -282,8 +283,9 @@ class AnvilConformanceTest {
       fundedInBatch.add(to);
       BigInteger value = BigInteger.valueOf(1 + random.nextInt(1_000_000)).multiply(BigInteger.TEN.pow(random.nextInt(13)));
       switch (kind) {
-        case TRANSFER, TO_NEW, UNFUNDED -> {
-          out.add(transfer(sender, CHAIN, next, to, value));
+        case TRANSFER, TO_NEW, UNFUNDED, ZERO_VALUE -> {
+          // zero value only to existing accounts: a new one would be anvil's EIP-161 deviation
+          out.add(transfer(sender, CHAIN, next, to, kind == Kind.ZERO_VALUE ? BigInteger.ZERO : value));
           nonce.put(sender, next + 1);
         }
         case DRAIN -> {

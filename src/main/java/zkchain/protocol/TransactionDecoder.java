@@ -1,6 +1,7 @@
 package zkchain.protocol;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.List;
 import org.web3j.crypto.ECDSASignature;
 import org.web3j.crypto.Sign;
@@ -98,7 +99,7 @@ public final class TransactionDecoder {
 
   // 0x02 ‖ [chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, to, value, data, accessList, yParity, r, s]
   private static Decoded dynamicFee(byte[] raw, Hash32 hash, long chainId) {
-    byte[] body = java.util.Arrays.copyOfRange(raw, 1, raw.length);
+    byte[] body = Arrays.copyOfRange(raw, 1, raw.length);
     List<Rlp.Item> f = fields(Rlp.decode(body), 12, "type-2 transaction");
     BigInteger txChainId = Rlp.uint(f.get(0), 32, "chainId");
     BigInteger nonce = Rlp.uint(f.get(1), 8, "nonce");

@@ -1,6 +1,8 @@
 package zkchain.execution;
 
 import java.math.BigInteger;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import zkchain.protocol.Address;
@@ -16,7 +18,8 @@ public record ExecutionResult(
 
   public ExecutionResult {
     outcomes = List.copyOf(outcomes);
-    accountChanges = Map.copyOf(accountChanges);
+    // keeps the order accounts were first touched in, for logs and read models
+    accountChanges = Collections.unmodifiableMap(new LinkedHashMap<>(accountChanges));
   }
 
   public List<TransactionOutcome.Applied> applied() {

@@ -73,8 +73,8 @@ public final class WorldState {
   }
 
   /**
-   * Accounts whose committed value differs from the parent root's, with both values in address
-   * order of first touch; {@link Account#EMPTY} stands for an absent account.
+   * Accounts whose committed value differs from the parent root's, with both values, in the
+   * order first touched; {@link Account#EMPTY} stands for an absent account.
    */
   public Map<Address, AccountChange> changes() {
     Map<Address, AccountChange> out = new LinkedHashMap<>();

@@ -69,6 +69,11 @@ public sealed interface FeedMessage permits FeedMessage.BatchMessage, FeedMessag
       return FeedSignature.recover(digest(), signature);
     }
 
+    /** The node's acceptance rule: signed by the sequencer the contract names, for this chain. */
+    public boolean signedBy(Address trustedSequencer, long expectedChainId) {
+      return chainId == expectedChainId && signer().map(trustedSequencer::equals).orElse(false);
+    }
+
     static BatchMessage fromJson(JsonNode root) {
       Batch batch = new Batch(Json.uint64(root, "number"), Json.hex(root, "transactions", -1),
           Json.uint64(root, "timestamp"), new Address(Json.hex(root, "coinbase", 20)));

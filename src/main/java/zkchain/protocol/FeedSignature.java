@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
-import org.web3j.crypto.ECDSASignature;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Sign;
 
@@ -48,10 +47,7 @@ public final class FeedSignature {
     if (v != 27 && v != 28) return Optional.empty();
     BigInteger r = new BigInteger(1, Arrays.copyOfRange(signature, 0, 32));
     BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, 32, 64));
-    if (r.signum() == 0 || r.compareTo(TransactionDecoder.SECP256K1_N) >= 0) return Optional.empty();
-    if (s.signum() == 0 || s.compareTo(TransactionDecoder.SECP256K1_HALF_N) > 0) return Optional.empty();
-    BigInteger publicKey = Sign.recoverFromSignature(v - 27, new ECDSASignature(r, s), digest.bytes());
-    return Optional.ofNullable(publicKey).map(Address::ofPublicKey);
+    return Optional.ofNullable(Secp256k1.recover(digest.bytes(), r, s, v - 27));
   }
 
   /** True when {@code signature} is {@code expectedSigner}'s signature of the batch. */

@@ -28,10 +28,6 @@ public final class Rlp {
       return bytes.clone();
     }
 
-    int length() {
-      return bytes.length;
-    }
-
     @Override
     public boolean equals(Object o) {
       return o instanceof Str s && Arrays.equals(bytes, s.bytes);

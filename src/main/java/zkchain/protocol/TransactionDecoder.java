@@ -1,9 +1,8 @@
 package zkchain.protocol;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.List;
-import org.web3j.crypto.ECDSASignature;
-import org.web3j.crypto.Sign;
 
 /**
  * Decodes one raw transaction and applies the stateless rules 1–4 of PROTOCOL.md §2
@@ -28,8 +27,7 @@ public final class TransactionDecoder {
   /** {@code detail} explains the reason for logs; only the reason is protocol. */
   public record Invalid(Hash32 hash, SkipReason reason, String detail) implements Decoded {}
 
-  static final BigInteger SECP256K1_N = Sign.CURVE_PARAMS.getN();
-  static final BigInteger SECP256K1_HALF_N = SECP256K1_N.shiftRight(1);
+  static final BigInteger SECP256K1_N = Secp256k1.N;
   private static final int DYNAMIC_FEE_TYPE = 2;
   /** Known Ethereum transaction types that version 1 does not execute. */
   private static final List<Integer> OTHER_KNOWN_TYPES = List.of(1, 3, 4);
@@ -98,7 +96,7 @@ public final class TransactionDecoder {
 
   // 0x02 ‖ [chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, to, value, data, accessList, yParity, r, s]
   private static Decoded dynamicFee(byte[] raw, Hash32 hash, long chainId) {
-    byte[] body = java.util.Arrays.copyOfRange(raw, 1, raw.length);
+    byte[] body = Arrays.copyOfRange(raw, 1, raw.length);
     List<Rlp.Item> f = fields(Rlp.decode(body), 12, "type-2 transaction");
     BigInteger txChainId = Rlp.uint(f.get(0), 32, "chainId");
     BigInteger nonce = Rlp.uint(f.get(1), 8, "nonce");
@@ -143,10 +141,7 @@ public final class TransactionDecoder {
 
   /** The sender, or null when (r, s) is out of range, s > n/2 (EIP-2) or no key recovers. */
   static Address recover(byte[] signingPayload, int recId, BigInteger r, BigInteger s) {
-    if (r.signum() <= 0 || r.compareTo(SECP256K1_N) >= 0) return null;
-    if (s.signum() <= 0 || s.compareTo(SECP256K1_HALF_N) > 0) return null;
-    BigInteger publicKey = Sign.recoverFromSignature(recId, new ECDSASignature(r, s), Hash32.keccak(signingPayload).bytes());
-    return publicKey == null ? null : Address.ofPublicKey(publicKey);
+    return Secp256k1.recover(Hash32.keccak(signingPayload).bytes(), r, s, recId);
   }
 
   private static List<Rlp.Item> fields(Rlp.Item item, int count, String what) {

@@ -33,6 +33,9 @@ class FeedMessageTest {
     assertTrue(v == 27 || v == 28);
     assertEquals(Optional.of(Txs.address(SEQUENCER)), m.signer());
     assertTrue(FeedSignature.verify(CHAIN, BATCH, ROOT, m.signature(), Txs.address(SEQUENCER)));
+    assertTrue(m.signedBy(Txs.address(SEQUENCER), CHAIN));
+    assertFalse(m.signedBy(Txs.address(SEQUENCER), CHAIN + 1), "a message for another chain");
+    assertFalse(m.signedBy(Address.ZERO, CHAIN));
     // web3j's own recovery, of a digest computed independently of FeedSignature.digest
     String packed = Numeric.toHexString("zkchain-batch-v1".getBytes()) + String.format("%016x%016x", CHAIN, 12)
         + Numeric.cleanHexPrefix(BATCH.transactionsHash().hex()) + String.format("%016x", BATCH.timestamp())

@@ -92,6 +92,24 @@ class TransactionDecoderTest {
   }
 
   @Test
+  void rThatIsNoCurvePointIsABadSignatureNotMalformed() {
+    byte[] legacy = Txs.legacy(ALICE, CHAIN, 0, 1, BOB, ONE_ETH);
+    BigInteger r = BigInteger.ONE;
+    while (onCurve(r)) r = r.add(BigInteger.ONE);
+    assertSkipped(SkipReason.BAD_SIGNATURE, Txs.withField(legacy, 7, Rlp.encodeUint(r)));
+  }
+
+  /** web3j as the oracle: it throws when r is not the x of a point. */
+  private static boolean onCurve(BigInteger x) {
+    try {
+      org.web3j.crypto.Sign.recoverFromSignature(0, new org.web3j.crypto.ECDSASignature(x, BigInteger.ONE), new byte[32]);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  @Test
   void signatureIsCheckedBeforeChainId() {
     // rule 1 (signature) precedes rule 2 (chain id): both fail here, the first is recorded
     assertSkipped(SkipReason.BAD_SIGNATURE, Txs.highS(Txs.dynamicFee(ALICE, 1, 0, 1, 1, BOB, ONE_ETH)));

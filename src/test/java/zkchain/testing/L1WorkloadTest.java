@@ -2,6 +2,7 @@ package zkchain.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
 import zkchain.l1.Anvil;
 import zkchain.l1.BatchData;
+import zkchain.l1.L1Revert;
 import zkchain.l1.RollupEvent;
 import zkchain.l1.SequenceBatchesCalldata;
 import zkchain.l1.ZkChainRollup;
@@ -121,6 +123,10 @@ class L1WorkloadTest {
   @Test
   void aWrongRootIsAcceptedOnL1AndTheNextVerificationChainsFromIt() {
     workload.sequence(3, 2);
+    // Only sequence boundaries can be verified; a refusal changes nothing in the fixture.
+    assertEquals("finalNewBatch is not a sequence boundary",
+        assertThrows(L1Revert.class, () -> workload.verify(2)).reason());
+    assertEquals(0, workload.lastVerifiedBatch());
     String wrong = "0x" + "ee".repeat(32);
     workload.verifyWrongRoot(3, wrong);
     assertEquals(wrong, workload.rollup().batchNumToStateRoot(3));

@@ -149,6 +149,10 @@ public final class ManagementRoutes extends AllDirectives {
         sync.put("refusedCommands", l1.refusedCommands());
         sync.put("lastError", l1.lastError());
         sync.put("lastErrorAt", l1.lastErrorAt());
+        var spent = new java.util.LinkedHashMap<String, Double>();
+        L1Status.get(system).secondsSpent().forEach((stage, seconds) ->
+            spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
+        sync.put("secondsSpent", spent);
         body.put("l1", sync);
       }
       body.put("cluster", Map.of(

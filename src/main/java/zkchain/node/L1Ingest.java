@@ -72,12 +72,13 @@ public final class L1Ingest {
       log.info("L1 sync of rollup {} from L1 block {} (Virtual head {}, verified head {})", deployment.rollup(),
           start.l1Chain().tip().number(), execution.view().lastVirtual(), execution.view().lastVerified());
       return Source.repeat(Done.getInstance())
-          .mapAsync(1, tick -> async(blocking, traversal::next))
+          .mapAsync(1, tick -> timed(status, L1Status.Stage.L1_READ, async(blocking, traversal::next)))
           .via(idleWait(system, poll))
-          .mapAsync(1, step -> async(blocking, () -> reader.read(step)))
-          .mapAsync(1, read -> async(blocking, () -> execution.plan(read)))
-          .mapAsync(1, delivery::deliver)
-          .mapAsync(1, planned -> async(blocking, () -> commit(positions, deployment, planned)))
+          .mapAsync(1, step -> timed(status, L1Status.Stage.L1_READ, async(blocking, () -> reader.read(step))))
+          .mapAsync(1, read -> timed(status, L1Status.Stage.EXECUTION, async(blocking, () -> execution.plan(read))))
+          .mapAsync(1, planned -> timed(status, L1Status.Stage.DELIVERY, delivery.deliver(planned)))
+          .mapAsync(1, planned -> timed(status, L1Status.Stage.COMMIT,
+              async(blocking, () -> commit(positions, deployment, planned))))
           .map(planned -> report(status, deployment, planned))
           .mapError(Throwable.class, e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
@@ -127,6 +128,12 @@ public final class L1Ingest {
         s.reorgs() + (depth > 0 ? 1 : 0), depth > 0 ? depth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), depth),
         s.refusedCommands(), s.lastError(), s.lastErrorAt()));
     return p;
+  }
+
+  /** Adds the time from now until the stage completes to the stage's total. */
+  private static <T> CompletionStage<T> timed(L1Status status, L1Status.Stage stage, CompletionStage<T> work) {
+    long start = System.nanoTime();
+    return work.whenComplete((r, e) -> status.spent(stage, System.nanoTime() - start));
   }
 
   /** A blocking call on the blocking dispatcher. */

@@ -46,6 +46,26 @@ public final class L1Status implements Extension {
 
   private final AtomicReference<Snapshot> current = new AtomicReference<>(Snapshot.disabled());
 
+  /** Where the sync spends its time, summed over all steps since start. */
+  public enum Stage { L1_READ, EXECUTION, DELIVERY, COMMIT }
+
+  private final java.util.EnumMap<Stage, java.util.concurrent.atomic.LongAdder> nanos = new java.util.EnumMap<>(Stage.class);
+
+  {
+    for (Stage s : Stage.values()) nanos.put(s, new java.util.concurrent.atomic.LongAdder());
+  }
+
+  void spent(Stage stage, long nanoseconds) {
+    nanos.get(stage).add(nanoseconds);
+  }
+
+  /** Seconds spent per stage since start. */
+  public java.util.Map<Stage, Double> secondsSpent() {
+    java.util.Map<Stage, Double> out = new java.util.EnumMap<>(Stage.class);
+    nanos.forEach((stage, adder) -> out.put(stage, adder.sum() / 1e9));
+    return out;
+  }
+
   public Snapshot snapshot() {
     return current.get();
   }

@@ -62,8 +62,10 @@ public final class L1Ingest {
         system.settings().config().getDuration("zkchain.batch.ask-timeout"));
     L1Status status = L1Status.get(system);
 
+    // Failures are logged once here, below; the restart itself only at debug level.
     RestartSettings restart = RestartSettings.create(
-        c.getDuration("retry.min-backoff"), c.getDuration("retry.max-backoff"), 0.2);
+            c.getDuration("retry.min-backoff"), c.getDuration("retry.max-backoff"), 0.2)
+        .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     Source<BatchExecution.Planned, NotUsed> sync = RestartSource.withBackoff(restart, () -> {
       Position start = positions.load(deployment.rollup()).orElseGet(() -> initial(deployment));
       L1Traversal traversal = new L1Traversal(web3j, rollup, settings, start.l1Chain());
@@ -83,7 +85,10 @@ public final class L1Ingest {
           .mapError(Throwable.class, e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                 ? e.getCause() : e;
-            log.warn("L1 sync failed, retrying with backoff: {}", cause.toString());
+            // the same failure again (an L1 that stays down) is not logged again
+            if (!cause.toString().equals(status.snapshot().lastError())) {
+              log.warn("L1 sync failed, retrying with backoff: {}", cause.toString());
+            }
             status.error(cause.toString());
             return cause;
           });

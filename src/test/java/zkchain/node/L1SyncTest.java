@@ -22,6 +22,7 @@ import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.Stage;
 import zkchain.l1.Anvil;
 import zkchain.testing.L1Workload;
+import zkchain.testing.TcpProxy;
 import zkchain.testing.TestNodes;
 
 /**
@@ -217,6 +218,24 @@ class L1SyncTest {
     assertEquals(Stage.VIRTUAL, batch(node, 1).stage(), "the range stops at the mismatch");
     assertTrue(TestNodes.eventually(Duration.ofSeconds(10), () -> get(node.httpUrl() + "/ready").status() != 200));
     assertEquals(0, status(node).get("heads").get("consolidated").asLong());
+  }
+
+  @Test
+  void anL1ThatIsDownIsRetriedWhileHttpKeepsServing() throws Exception {
+    l1.transfersPerBatch(1).sequence(2, 2);
+    try (TcpProxy proxy = TcpProxy.to(anvil.port())) {
+      proxy.down();
+      ZkChainNode node = startNode(Map.of("zkchain.l1.url", proxy.url()));
+      assertTrue(TestNodes.eventually(SYNC_TIMEOUT, () -> !status(node).get("l1").get("lastError").isNull()),
+          "the failure shows in /status");
+      assertEquals(404, get(node.httpUrl() + "/batches/1").status(), "HTTP keeps serving meanwhile");
+      assertEquals(0, status(node).get("heads").get("virtual").asLong());
+
+      proxy.up();
+      awaitHeads(node, 4, 0);
+      assertRootsMatchL1(node, 4);
+      assertEquals(0, status(node).get("l1").get("lag").asLong());
+    }
   }
 
   @Test

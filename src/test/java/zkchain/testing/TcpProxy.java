@@ -1,0 +1,93 @@
+package zkchain.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A loopback TCP proxy that a test can take down and bring back: an L1 endpoint that fails. */
+public final class TcpProxy implements AutoCloseable {
+  private final ServerSocket server;
+  private final int targetPort;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private volatile boolean up = true;
+
+  private TcpProxy(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread accept = new Thread(this::accept, "tcp-proxy-" + server.getLocalPort());
+    accept.setDaemon(true);
+    accept.start();
+  }
+
+  public static TcpProxy to(int targetPort) throws IOException {
+    return new TcpProxy(targetPort);
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + server.getLocalPort();
+  }
+
+  /** Every connection is cut and new ones are closed at once. */
+  public void down() {
+    up = false;
+    open.forEach(TcpProxy::closeQuietly);
+    open.clear();
+  }
+
+  public void up() {
+    up = true;
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      try {
+        Socket client = server.accept();
+        if (!up) {
+          closeQuietly(client);
+          continue;
+        }
+        Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        open.add(client);
+        open.add(target);
+        pipe(client, target);
+        pipe(target, client);
+      } catch (IOException e) {
+        // closed: the proxy is going away
+      }
+    }
+  }
+
+  private void pipe(Socket from, Socket to) {
+    Thread t = new Thread(() -> {
+      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        in.transferTo(out);
+      } catch (IOException e) {
+        // one side closed
+      } finally {
+        closeQuietly(from);
+        closeQuietly(to);
+      }
+    }, "tcp-proxy-pipe");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    down();
+    server.close();
+  }
+}

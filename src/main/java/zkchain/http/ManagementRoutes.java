@@ -132,6 +132,11 @@ public final class ManagementRoutes extends AllDirectives {
       mismatch.put("open", heads.openStateRootMismatches() > 0);
       mismatch.put("batches", heads.openStateRootMismatches());
       mismatch.put("firstBatch", heads.firstStateRootMismatch());
+      if (heads.firstStateRootMismatch() != null) {
+        mismatch.put("why", "L1 verified a state root for batch " + heads.firstStateRootMismatch()
+            + " that differs from the node's own (both in /batches/" + heads.firstStateRootMismatch()
+            + "); the Consolidated head stops below it and the node reports itself not ready");
+      }
       body.put("stateRootMismatch", mismatch);
       var l1 = L1Status.get(system).snapshot();
       if (l1.enabled()) {

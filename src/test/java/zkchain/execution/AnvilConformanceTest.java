@@ -77,7 +77,7 @@ class AnvilConformanceTest {
   final List<Credentials> keys = new ArrayList<>();
   final List<Address> known = new ArrayList<>();
   /** Transaction hash → anvil's reason for refusing it at submission, for the current batch. */
-  static final Map<String, String> refusals = new HashMap<>();
+  final Map<String, String> refusals = new HashMap<>();
   final Map<SkipReason, Integer> skipCounts = new EnumMap<>(SkipReason.class);
 
   @Test
@@ -141,7 +141,7 @@ class AnvilConformanceTest {
    * Our applied transactions are exactly anvil's block, in the same order; the rest (our skipped
    * ones) are exactly those anvil refused or left out. A failure lists only the differences.
    */
-  private static void assertSameTransactions(String where, ExecutionResult ours, List<byte[]> raw, List<String> included) {
+  private void assertSameTransactions(String where, ExecutionResult ours, List<byte[]> raw, List<String> included) {
     List<String> applied = ours.applied().stream().map(a -> a.hash().hex()).toList();
     Set<String> onlyAnvil = new java.util.LinkedHashSet<>(included);
     applied.forEach(onlyAnvil::remove);

@@ -90,6 +90,8 @@ public final class MerklePatriciaTrie {
     Map<Hash32, byte[]> fresh = new HashMap<>();
     List<Node> written = new ArrayList<>();
     collectUnstored(root, true, fresh, written);
+    // a short root is otherwise only ever written embedded in a parent; opening it needs it by hash
+    if (!(root instanceof HashNode) && root.encoded().length < 32) fresh.put(root.hash(), root.encoded());
     if (!fresh.isEmpty()) store.putAll(fresh);
     for (Node n : written) n.stored = true;
     return rootHash();

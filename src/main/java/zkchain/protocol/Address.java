@@ -1,6 +1,8 @@
 package zkchain.protocol;
 
 import java.math.BigInteger;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
@@ -17,6 +19,7 @@ public record Address(byte[] bytes) implements Comparable<Address> {
   }
 
   /** Parses 0x-prefixed (or bare) hex of exactly 20 bytes; the checksum case is not checked. */
+  @JsonCreator
   public static Address of(String hex) {
     String digits = Numeric.cleanHexPrefix(hex);
     if (digits.length() != 40) {
@@ -35,6 +38,8 @@ public record Address(byte[] bytes) implements Comparable<Address> {
     return bytes.clone();
   }
 
+  /** 0x-prefixed lower-case hex: how JSON, logs and events show it. */
+  @JsonValue
   public String hex() {
     return Numeric.toHexString(bytes);
   }

@@ -1,5 +1,7 @@
 package zkchain.protocol;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
@@ -15,6 +17,7 @@ public record Hash32(byte[] bytes) implements Comparable<Hash32> {
     bytes = bytes.clone();
   }
 
+  @JsonCreator
   public static Hash32 of(String hex) {
     return new Hash32(Numeric.hexStringToByteArray(hex));
   }
@@ -29,6 +32,8 @@ public record Hash32(byte[] bytes) implements Comparable<Hash32> {
     return bytes.clone();
   }
 
+  /** 0x-prefixed lower-case hex: how JSON, logs and events show it. */
+  @JsonValue
   public String hex() {
     return Numeric.toHexString(bytes);
   }

@@ -1,5 +1,8 @@
 package zkchain.protocol;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * Why a transaction of a batch was not applied (PROTOCOL.md §2), in the order of the rules:
  * the first failing rule is the one recorded.
@@ -29,10 +32,12 @@ public enum SkipReason {
   }
 
   /** The protocol's word, as logs, JSON and metrics show it. */
+  @JsonValue
   public String word() {
     return word;
   }
 
+  @JsonCreator
   public static SkipReason ofWord(String word) {
     for (SkipReason r : values()) if (r.word.equals(word)) return r;
     throw new IllegalArgumentException("no skip reason \"" + word + "\"");

@@ -2,7 +2,6 @@ package zkchain.execution;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
@@ -10,10 +9,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
-/** A minimal JSON-RPC client for the conformance test: plain calls and batched calls. */
+/** A minimal JSON-RPC client for the conformance test. */
 final class AnvilRpc {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -34,19 +31,6 @@ final class AnvilRpc {
   /** The raw reply, result or error: for calls that anvil may refuse. */
   JsonNode send(String method, Object... params) {
     return post(request(method, params));
-  }
-
-  /** One HTTP request carrying many calls; each reply is a result or an error object, in call order. */
-  List<JsonNode> batch(String method, List<Object[]> paramsPerCall) {
-    if (paramsPerCall.isEmpty()) return List.of();
-    ArrayNode requests = JSON.createArrayNode();
-    for (Object[] params : paramsPerCall) requests.add(request(method, params));
-    JsonNode replies = post(requests);
-    List<JsonNode> ordered = new ArrayList<>(paramsPerCall.size());
-    int firstId = requests.get(0).get("id").asInt();
-    for (int i = 0; i < paramsPerCall.size(); i++) ordered.add(null);
-    for (JsonNode reply : replies) ordered.set(reply.get("id").asInt() - firstId, reply);
-    return ordered;
   }
 
   private ObjectNode request(String method, Object... params) {

@@ -68,6 +68,19 @@ class MerklePatriciaTrieTest {
   }
 
   @Test
+  void aShortRootIsOpenableByItsHash() {
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    Hash32 root = MerklePatriciaTrie.empty(store).put(new byte[] {1}, new byte[] {2}).commit();
+    assertArrayEquals(new byte[] {2}, MerklePatriciaTrie.open(store, root).get(new byte[] {1}).orElseThrow());
+    // the same short node, first written embedded in a bigger trie, then the whole trie
+    MerklePatriciaTrie two = MerklePatriciaTrie.empty(store).put(new byte[] {0x10}, new byte[] {3})
+        .put(new byte[] {0x20}, new byte[] {4});
+    two.commit();
+    Hash32 one = two.delete(new byte[] {0x20}).commit();
+    assertArrayEquals(new byte[] {3}, MerklePatriciaTrie.open(store, one).get(new byte[] {0x10}).orElseThrow());
+  }
+
+  @Test
   void unknownRootFailsAtOnce() {
     assertThrows(MerklePatriciaTrie.MissingNodeException.class,
         () -> MerklePatriciaTrie.open(new InMemoryNodeStore(), Hash32.keccak(new byte[] {7})));

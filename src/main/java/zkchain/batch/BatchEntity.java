@@ -358,63 +358,69 @@ public final class BatchEntity
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
-    b.forAnyState()
-        .onCommand(RecordTrusted.class, this::onRecordTrusted)
-        .onCommand(Virtualize.class, this::onVirtualize)
+    b.forState(s -> s.stage() == Stage.NONE)
+        .onCommand(RecordTrusted.class, (s, cmd) -> persist(
+            new TrustedRecorded(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), now()), cmd.replyTo()))
+        .onCommand(Virtualize.class, (s, cmd) -> persist(new Virtualized(number, cmd.data(), cmd.stateRoot(),
+            cmd.accInputHash(), cmd.l1(), List.of(), null, now()), cmd.replyTo()))
+        .onCommand(Consolidate.class, this::refuseNotVirtual)
+        .onCommand(DiscardTrusted.class, (s, cmd) -> ok(s, cmd.replyTo()));
+    b.forState(s -> s.stage() == Stage.TRUSTED)
+        .onCommand(RecordTrusted.class, this::onTrustedAgain)
+        .onCommand(Virtualize.class, this::onVirtualizeTrusted)
+        .onCommand(Consolidate.class, this::refuseNotVirtual)
+        .onCommand(DiscardTrusted.class, (s, cmd) -> persist(
+            new TrustedDiscarded(number, cmd.reorgedBatch(), s.current().data(), now()), cmd.replyTo()));
+    b.forState(s -> s.stage() == Stage.VIRTUAL)
+        .onCommand(RecordTrusted.class, this::onFeedAfterL1)
+        .onCommand(Virtualize.class, this::onVirtualizeAgain)
         .onCommand(Consolidate.class, this::onConsolidate)
-        .onCommand(DiscardTrusted.class, this::onDiscardTrusted)
+        .onCommand(DiscardTrusted.class, this::refuseDiscard);
+    b.forState(s -> s.stage() == Stage.CONSOLIDATED)
+        .onCommand(RecordTrusted.class, this::onFeedAfterL1)
+        .onCommand(Virtualize.class, this::onVirtualizeAgain)
+        .onCommand(Consolidate.class, this::onConsolidateAgain)
+        .onCommand(DiscardTrusted.class, this::refuseDiscard);
+    b.forAnyState()
         .onCommand(UndoL1Block.class, this::onUndoL1Block)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state));
     return b.build();
   }
 
-  private ReplyEffect<Event, State> onRecordTrusted(State state, RecordTrusted cmd) {
+  /** The same feed batch again persists nothing; a different version of a Trusted batch is refused. */
+  private ReplyEffect<Event, State> onTrustedAgain(State state, RecordTrusted cmd) {
     Core c = state.current();
-    switch (c.stage()) {
-      case NONE:
-        return persist(new TrustedRecorded(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), now()), cmd.replyTo());
-      case TRUSTED:
-        if (c.data().sameContent(cmd.data()) && c.stateRoot().equals(cmd.stateRoot())) return ok(state, cmd.replyTo());
-        return refuse(cmd.replyTo(), "batch " + number + " is already Trusted with different "
-            + c.data().differingFields(cmd.data()) + "; the new feed version is ignored");
-      default:
-        if (c.data().sameContent(cmd.data())) return ok(state, cmd.replyTo()); // the feed caught up with L1
-        return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
-            + " with the L1 version; a feed version with different " + c.data().differingFields(cmd.data())
-            + " is ignored");
-    }
+    if (c.data().sameContent(cmd.data()) && c.stateRoot().equals(cmd.stateRoot())) return ok(state, cmd.replyTo());
+    return refuse(cmd.replyTo(), "batch " + number + " is already Trusted with different "
+        + c.data().differingFields(cmd.data()) + "; the new feed version is ignored");
   }
 
-  private ReplyEffect<Event, State> onVirtualize(State state, Virtualize cmd) {
+  /** L1 is authoritative: a feed version arriving after L1 is only accepted when it is the same. */
+  private ReplyEffect<Event, State> onFeedAfterL1(State state, RecordTrusted cmd) {
     Core c = state.current();
-    switch (c.stage()) {
-      case NONE:
-        return persist(new Virtualized(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
-            List.of(), null, now()), cmd.replyTo());
-      case TRUSTED: {
-        List<String> differing = c.data().differingFields(cmd.data());
-        return persist(new Virtualized(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
-            differing, differing.isEmpty() ? null : c.data(), now()), cmd.replyTo());
-      }
-      default:
-        if (c.virtualL1().equals(cmd.l1())) return ok(state, cmd.replyTo());
-        return refuse(cmd.replyTo(), "batch " + number + " is already Virtual from L1 block "
-            + c.virtualL1().blockNumber() + " (" + c.virtualL1().blockHash()
-            + "); undo that block before sequencing it again");
-    }
+    if (c.data().sameContent(cmd.data())) return ok(state, cmd.replyTo()); // the feed caught up with L1
+    return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
+        + " with the L1 version; a feed version with different " + c.data().differingFields(cmd.data())
+        + " is ignored");
+  }
+
+  /** Different data on L1 than on the feed is a trusted reorg: the L1 version wins (PROTOCOL.md §7). */
+  private ReplyEffect<Event, State> onVirtualizeTrusted(State state, Virtualize cmd) {
+    Core c = state.current();
+    List<String> differing = c.data().differingFields(cmd.data());
+    return persist(new Virtualized(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
+        differing, differing.isEmpty() ? null : c.data(), now()), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onVirtualizeAgain(State state, Virtualize cmd) {
+    L1Ref virtual = state.current().virtualL1();
+    if (virtual.equals(cmd.l1())) return ok(state, cmd.replyTo());
+    return refuse(cmd.replyTo(), "batch " + number + " is already Virtual from L1 block "
+        + virtual.blockNumber() + " (" + virtual.blockHash() + "); undo that block before sequencing it again");
   }
 
   private ReplyEffect<Event, State> onConsolidate(State state, Consolidate cmd) {
     Core c = state.current();
-    if (c.stage() == Stage.CONSOLIDATED) {
-      if (c.consolidatedL1().equals(cmd.l1())) return ok(state, cmd.replyTo());
-      return refuse(cmd.replyTo(), "batch " + number + " is already Consolidated by L1 block "
-          + c.consolidatedL1().blockNumber() + " (" + c.consolidatedL1().blockHash() + ")");
-    }
-    if (c.stage() != Stage.VIRTUAL) {
-      return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
-          + ", not Virtual: it cannot be Consolidated before it is sequenced on L1");
-    }
     StateRootMismatch open = c.stateRootMismatch();
     if (open != null && open.l1().equals(cmd.l1())) return ok(state, cmd.replyTo());
     if (cmd.verifiedRoot() == null) {
@@ -427,17 +433,21 @@ public final class BatchEntity
     return persist(new Consolidated(number, cmd.verifiedRoot().toLowerCase(), cmd.l1(), now()), cmd.replyTo());
   }
 
-  private ReplyEffect<Event, State> onDiscardTrusted(State state, DiscardTrusted cmd) {
-    Core c = state.current();
-    switch (c.stage()) {
-      case NONE:
-        return ok(state, cmd.replyTo());
-      case TRUSTED:
-        return persist(new TrustedDiscarded(number, cmd.reorgedBatch(), c.data(), now()), cmd.replyTo());
-      default:
-        return refuse(cmd.replyTo(), "batch " + number + " is " + c.stage().name().toLowerCase()
-            + "; only a Trusted batch is discarded after a trusted reorg of batch " + cmd.reorgedBatch());
-    }
+  private ReplyEffect<Event, State> onConsolidateAgain(State state, Consolidate cmd) {
+    L1Ref consolidated = state.current().consolidatedL1();
+    if (consolidated.equals(cmd.l1())) return ok(state, cmd.replyTo());
+    return refuse(cmd.replyTo(), "batch " + number + " is already Consolidated by L1 block "
+        + consolidated.blockNumber() + " (" + consolidated.blockHash() + ")");
+  }
+
+  private ReplyEffect<Event, State> refuseNotVirtual(State state, Consolidate cmd) {
+    return refuse(cmd.replyTo(), "batch " + number + " is " + state.stage().name().toLowerCase()
+        + ", not Virtual: it cannot be Consolidated before it is sequenced on L1");
+  }
+
+  private ReplyEffect<Event, State> refuseDiscard(State state, DiscardTrusted cmd) {
+    return refuse(cmd.replyTo(), "batch " + number + " is " + state.stage().name().toLowerCase()
+        + "; only a Trusted batch is discarded after a trusted reorg of batch " + cmd.reorgedBatch());
   }
 
   private ReplyEffect<Event, State> onUndoL1Block(State state, UndoL1Block cmd) {

@@ -109,13 +109,21 @@ public final class Main {
     return inv;
   }
 
-  /** Deploys with the dev keys (zkchain.DevKeys) and the genesis root of zkchain.genesis-file. */
+  /** Deploys with the keys of zkchain.deploy (dev keys where empty) and the genesis root of zkchain.genesis-file. */
   static void deployL1(Config config) {
     Genesis genesis = Genesis.load(Path.of(config.getString("zkchain.genesis-file")));
     Hash32 root = genesis.write(new InMemoryNodeStore());
+    Config keys = config.getConfig("zkchain.deploy");
+    Deployer.Roles dev = Deployer.Roles.dev();
+    String deployerKey = or(keys.getString("deployer-key"), DevKeys.key(DevKeys.L1_ADMIN));
+    Deployer.Roles roles = new Deployer.Roles(
+        or(keys.getString("admin"), org.web3j.crypto.Credentials.create(deployerKey).getAddress()),
+        or(keys.getString("trusted-sequencer"), dev.trustedSequencer()),
+        or(keys.getString("trusted-aggregator"), dev.trustedAggregator()),
+        or(keys.getString("prover"), dev.prover()));
     try {
       L1Deployment d = Deployer.run(config.getString("zkchain.l1.url"), Path.of(config.getString("zkchain.deploy.out")),
-          genesis.chainId(), root.hex());
+          deployerKey, roles, genesis.chainId(), root.hex());
       System.out.println(d.toJson());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot write the deployment file: " + e.getMessage(), e);
@@ -127,6 +135,10 @@ public final class Main {
     Config layered = ConfigFactory.parseMap(overrides);
     if (configFile != null) layered = layered.withFallback(ConfigFactory.parseFile(configFile));
     return ConfigFactory.load(layered.withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
+  }
+
+  private static String or(String configured, String fallback) {
+    return configured.isEmpty() ? fallback : configured;
   }
 
   private static int port(String flag, String value) throws UsageException {

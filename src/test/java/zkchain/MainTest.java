@@ -1,0 +1,74 @@
+package zkchain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.crypto.Credentials;
+import zkchain.l1.Anvil;
+import zkchain.l1.L1Deployment;
+
+class MainTest {
+  @TempDir Path dir;
+
+  @Test
+  void flagsOverrideTheConfigFileWhichOverridesTheDefaults() throws Exception {
+    Path file = dir.resolve("node.conf");
+    Files.writeString(file, "zkchain.http.port = 9000\nzkchain.data-dir = \"from-file\"\nzkchain.l1.finality = safe\n");
+    var inv = Main.parse(new String[] {"node", "--config", file.toString(), "--http-port", "9100",
+        "--l1", "http://127.0.0.1:1", "--rollup", "r.json"});
+    assertEquals("node", inv.role());
+    assertEquals(9100, inv.config().getInt("zkchain.http.port"));
+    assertEquals("from-file", inv.config().getString("zkchain.data-dir"));
+    assertEquals("safe", inv.config().getString("zkchain.l1.finality"));
+    assertEquals("http://127.0.0.1:1", inv.config().getString("zkchain.l1.url"));
+    assertEquals("r.json", inv.config().getString("zkchain.l1.rollup-file"));
+    assertEquals("127.0.0.1", inv.config().getString("zkchain.http.interface"), "loopback by default");
+  }
+
+  @Test
+  void badCommandLinesAreUsageErrorsThatSayWhy() {
+    assertNull(assertDoesNotThrowParse("--help"));
+    assertTrue(assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"miner"}))
+        .getMessage().contains("unknown role 'miner'"));
+    assertTrue(assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"node", "--http-port", "x"}))
+        .getMessage().contains("--http-port must be a port number"));
+    assertTrue(assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"node", "--data-dir"}))
+        .getMessage().contains("--data-dir needs a value"));
+    assertTrue(assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"node", "--frobnicate", "1"}))
+        .getMessage().contains("unknown option '--frobnicate'"));
+    assertTrue(assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"deploy-l1", "--l1", "x"}))
+        .getMessage().contains("deploy-l1 needs --l1 URL and --out FILE"));
+  }
+
+  static Main.Invocation assertDoesNotThrowParse(String... args) {
+    try {
+      return Main.parse(args);
+    } catch (Main.UsageException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void deployL1WritesTheDeploymentWithTheConfiguredRoles() throws Exception {
+    String sequencer = Credentials.create(DevKeys.key(5)).getAddress();
+    Path file = dir.resolve("roles.conf");
+    Files.writeString(file, "zkchain.deploy.trusted-sequencer = \"" + sequencer + "\"\n");
+    try (Anvil anvil = Anvil.start()) {
+      Path out = dir.resolve("rollup.json");
+      var inv = Main.parse(new String[] {"deploy-l1", "--l1", anvil.url(), "--out", out.toString(),
+          "--config", file.toString()});
+      Main.deployL1(inv.config());
+      L1Deployment d = L1Deployment.read(out);
+      assertEquals(sequencer, d.trustedSequencer());
+      assertEquals(Credentials.create(DevKeys.key(DevKeys.AGGREGATOR)).getAddress(), d.trustedAggregator());
+      assertEquals(1001, d.l2ChainId());
+      assertTrue(d.deployBlock() > 0);
+    }
+  }
+}

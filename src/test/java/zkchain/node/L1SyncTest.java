@@ -221,6 +221,42 @@ class L1SyncTest {
   }
 
   @Test
+  void aTrustedReorgMakesTheL1VersionWinAndDiscardsLaterTrustedBatches() {
+    l1.transfersPerBatch(2).sequence(1, 2);
+    ZkChainNode node = startNode(Map.of());
+    var store = new zkchain.execution.JdbcNodeStore(Database.get(node.system()).dataSource());
+    var genesis = zkchain.execution.Genesis.load(L1Workload.GENESIS_FILE);
+    var executor = new zkchain.execution.Executor(store, genesis.chainConfig());
+    var feed = new TrustedExecution(node.system(), executor, genesis.write(store));
+    var sequencerKey = org.web3j.crypto.Credentials.create(zkchain.DevKeys.key(zkchain.DevKeys.SEQUENCER)).getEcKeyPair();
+
+    // the feed: batches 1 and 2 as L1 has them, then 3..5 that L1 will never sequence
+    zkchain.protocol.Hash32 root = l1.root(0);
+    zkchain.protocol.Hash32 acc = zkchain.protocol.AccInputHash.GENESIS;
+    for (long n = 1; n <= 5; n++) {
+      var batch = n <= 2 ? l1.batch(n)
+          : new zkchain.protocol.Batch(n, zkchain.protocol.BatchTransactions.encode(List.of()),
+              l1.batch(2).timestamp(), l1.coinbase());
+      root = executor.execute(root, batch).stateRoot();
+      acc = zkchain.protocol.AccInputHash.next(acc, batch);
+      var message = zkchain.protocol.FeedMessage.BatchMessage.signed(genesis.chainId(), batch, root, acc, sequencerKey);
+      assertEquals(TrustedExecution.Outcome.RECORDED, feed.apply(message).toCompletableFuture().join());
+    }
+    NodeLifecycleTest.assertHeads(node, 5, 2, 0);
+    assertEquals(Stage.TRUSTED, batch(node, 5).stage());
+
+    l1.sequence(1, 1); // L1's batch 3 carries transfers, the feed's none
+    NodeLifecycleTest.assertHeads(node, 3, 3, 0); // 4 and 5 discarded: the Trusted head comes down
+    BatchEntity.State reorged = batch(node, 3);
+    assertEquals(Stage.VIRTUAL, reorged.stage());
+    assertEquals(List.of("transactions"), reorged.current().trustedReorg().differingFields());
+    assertEquals(l1.root(3).hex(), reorged.current().stateRoot(), "re-executed from the L1 data");
+    assertTrue(TestNodes.eventually(SYNC_TIMEOUT, () -> batch(node, 5).stage() == Stage.NONE));
+    assertEquals(Stage.NONE, batch(node, 4).stage());
+    assertEquals("trusted-discarded", batch(node, 4).history().get(1).event());
+  }
+
+  @Test
   void anL1ThatIsDownIsRetriedWhileHttpKeepsServing() throws Exception {
     l1.transfersPerBatch(1).sequence(2, 2);
     try (TcpProxy proxy = TcpProxy.to(anvil.port())) {

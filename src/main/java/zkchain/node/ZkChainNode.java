@@ -1,9 +1,6 @@
 package zkchain.node;
 
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.Behaviors;
-import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import com.typesafe.config.Config;
@@ -34,11 +31,9 @@ public final class ZkChainNode implements AutoCloseable {
 
   /** Starts a node on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
   public static ZkChainNode start(Config config) {
-    Config full = Database.akkaConfig(config).withFallback(config);
-    Database.applySchema(full);
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "zkchain", full);
+    ActorSystem<Void> system = Boot.system(config);
+    Config full = system.settings().config();
     try {
-      joinSelfWithoutSeeds(system);
       BatchEntity.init(system);
       StageHeads.init(system);
       Config http = full.getConfig("zkchain.http");
@@ -53,14 +48,6 @@ public final class ZkChainNode implements AutoCloseable {
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
-    }
-  }
-
-  /** A lone node forms its own cluster, or sharding never starts; seed nodes form a larger one. */
-  private static void joinSelfWithoutSeeds(ActorSystem<?> system) {
-    if (system.settings().config().getStringList("akka.cluster.seed-nodes").isEmpty()) {
-      Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
   }
 

@@ -1,0 +1,29 @@
+package zkchain.node;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import com.typesafe.config.Config;
+
+/** What every role does first: point Akka at the database, apply the schema, start a cluster member. */
+public final class Boot {
+  private Boot() {}
+
+  /** A started actor system named zkchain on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
+  public static ActorSystem<Void> system(Config config) {
+    Config full = Database.akkaConfig(config).withFallback(config);
+    Database.applySchema(full);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "zkchain", full);
+    joinSelfWithoutSeeds(system);
+    return system;
+  }
+
+  /** A lone process forms its own cluster, or sharding never starts; seed nodes form a larger one. */
+  private static void joinSelfWithoutSeeds(ActorSystem<?> system) {
+    if (system.settings().config().getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+  }
+}

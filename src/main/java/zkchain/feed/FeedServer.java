@@ -14,6 +14,7 @@ import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.Route;
 import akka.stream.KillSwitches;
 import akka.stream.Materializer;
+import akka.stream.SharedKillSwitch;
 import akka.stream.UniqueKillSwitch;
 import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Keep;
@@ -67,6 +68,8 @@ public final class FeedServer extends AllDirectives {
   private final AtomicInteger connections = new AtomicInteger();
   private final LongAdder refused = new LongAdder();
   private final LongAdder slowClientsDisconnected = new LongAdder();
+  /** Unbinding leaves open WebSocket connections running; this ends them. */
+  private final SharedKillSwitch closing = KillSwitches.shared("feed-server");
 
   public FeedServer(ActorSystem<?> system, FeedLog feedLog, Settings settings) {
     this.system = system;
@@ -90,6 +93,14 @@ public final class FeedServer extends AllDirectives {
       return extractMaterializer(mat -> extractWebSocketUpgrade(upgrade -> complete(
           upgrade.handleMessagesWith(Flow.fromSinkAndSourceCoupled(ignoreMessages(mat), connection(first.get()))))));
     })));
+  }
+
+  /**
+   * Closes every open feed connection, and any opened later: for shutdown, after the binding is
+   * unbound (which does not end WebSocket connections). Clients resume elsewhere with from.
+   */
+  public void closeConnections() {
+    closing.shutdown();
   }
 
   /** Open feed connections. */
@@ -141,6 +152,7 @@ public final class FeedServer extends AllDirectives {
         .map(tick -> new Heartbeat(feedLog.head()).toJson());
     return batches.merge(heartbeats)
         .<Message>map(TextMessage::create)
+        .via(closing.flow())
         .viaMat(KillSwitches.single(), Keep.right())
         .watchTermination((killSwitch, done) -> {
           started(first, lag, killSwitch, done);

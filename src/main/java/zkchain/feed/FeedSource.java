@@ -179,6 +179,17 @@ public final class FeedSource {
     return new Verdict.Accepted(batch);
   }
 
+  /**
+   * The wait before the k-th reconnect since a batch was last accepted: none for the first (a
+   * dead feed or a gap should cost no latency), then min-backoff doubling up to max-backoff.
+   */
+  static Duration delayBeforeReconnect(int k, Settings settings) {
+    if (k <= 1) return Duration.ZERO;
+    Duration d = settings.minBackoff();
+    for (int i = 2; i < k && d.compareTo(settings.maxBackoff()) < 0; i++) d = d.multipliedBy(2);
+    return d.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : d;
+  }
+
   /** A verified batch past the one expected: some were missed, so the connection is restarted from there. */
   static final class Gap extends RuntimeException {
     Gap(long expected, long got) {
@@ -239,7 +250,7 @@ public final class FeedSource {
 
     // Touched only between connections, by the stream's stages in turn.
     private volatile int urlIndex;
-    private volatile int attemptsSinceProgress = -1;
+    private volatile int reconnectsSinceProgress;
     private volatile Connection previous;
 
     Connections(List<String> urls, LongSupplier nextBatch, Supplier<Address> trustedSequencer, long chainId,
@@ -262,25 +273,19 @@ public final class FeedSource {
     /** The next connection, after the previous one ended (or the first). */
     private Source<BatchMessage, NotUsed> next() {
       Connection last = previous;
+      Duration delay = Duration.ZERO;
       if (last != null) {
         boolean failover = !(last.end instanceof Gap);
         if (failover) urlIndex = (urlIndex + 1) % urls.size();
         metrics.countReconnect(failover);
-        log.info("feed {}: {}; reconnecting to {}", last.url, describe(last.end), urls.get(urlIndex));
+        reconnectsSinceProgress++;
+        delay = delayBeforeReconnect(reconnectsSinceProgress, settings);
+        log.info("feed {}: {}; reconnecting to {}{}", last.url, describe(last.end), urls.get(urlIndex),
+            delay.isZero() ? "" : " in " + delay);
       }
-      attemptsSinceProgress++;
-      Duration delay = backoff(attemptsSinceProgress);
       Source<BatchMessage, NotUsed> connect = Source.lazySource(this::connect).mapMaterializedValue(f -> NotUsed.getInstance());
       if (delay.isZero()) return connect;
       return Source.single(NotUsed.getInstance()).initialDelay(delay).flatMapConcat(ignored -> connect);
-    }
-
-    /** Zero for the first attempt after progress, then min-backoff doubling up to max-backoff. */
-    private Duration backoff(int attempt) {
-      if (attempt == 0) return Duration.ZERO;
-      Duration d = settings.minBackoff();
-      for (int i = 1; i < attempt && d.compareTo(settings.maxBackoff()) < 0; i++) d = d.multipliedBy(2);
-      return d.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : d;
     }
 
     private Source<BatchMessage, NotUsed> connect() {
@@ -301,7 +306,7 @@ public final class FeedSource {
           .idleTimeout(settings.silenceTimeout())
           .via(frames(settings.maxFrameSize(), mat))
           .map(frame -> verify(frame, chainId, trustedSequencer))
-          .mapConcat(verdict -> order.apply(verdict, url, () -> attemptsSinceProgress = -1))
+          .mapConcat(verdict -> order.apply(verdict, url, () -> reconnectsSinceProgress = 0))
           .recoverWithRetries(1, new PFBuilder<Throwable, akka.stream.Graph<akka.stream.SourceShape<BatchMessage>, NotUsed>>()
               .matchAny(e -> {
                 connection.end = e;

@@ -140,6 +140,19 @@ class FeedSourceTest {
   }
 
   @Test
+  void anUnreachableFeedIsLeftForTheNextUrl() {
+    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
+    FeedMetrics metrics = new FeedMetrics();
+    // Nothing listens on port 1: the connection is refused.
+    SinkQueueWithCancel<BatchMessage> node = node(List.of("ws://127.0.0.1:1/feed", good.url()), 2, metrics);
+    for (long n = 2; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    good.stop();
+    assertEquals(List.of(2L), List.copyOf(good.froms));
+    assertEquals(1, metrics.failovers());
+  }
+
+  @Test
   void whenTheFirstServerDiesMidStreamTheNodeContinuesFromTheSecondWithoutAGap() {
     // The sequencer's own feed and a relay's, each from its own log holding the same batches.
     FeedServer.Settings settings = new FeedServer.Settings(Duration.ofMillis(200), 1000, 8);
@@ -168,5 +181,14 @@ class FeedSourceTest {
     await(relay.unbind());
     assertEquals(10, metrics.accepted());
     assertTrue(metrics.failovers() >= 1, metrics.toString());
+  }
+
+  @Test
+  void theFirstReconnectIsImmediateThenTheBackoffDoublesUpToItsMax() {
+    FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3), 10);
+    List<Duration> delays = java.util.stream.IntStream.rangeClosed(1, 7)
+        .mapToObj(k -> FeedSource.delayBeforeReconnect(k, s)).toList();
+    assertEquals(List.of(Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3)), delays);
   }
 }

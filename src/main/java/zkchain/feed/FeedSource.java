@@ -303,7 +303,7 @@ public final class FeedSource {
             });
             return NotUsed.getInstance();
           })
-          .idleTimeout(settings.silenceTimeout())
+          .via(new SilenceTimeout<>(settings.silenceTimeout()))
           .via(frames(settings.maxFrameSize(), mat))
           .map(frame -> verify(frame, chainId, trustedSequencer))
           .mapConcat(verdict -> order.apply(verdict, url, () -> reconnectsSinceProgress = 0))

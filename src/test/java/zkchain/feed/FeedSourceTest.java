@@ -59,12 +59,16 @@ class FeedSourceTest {
     final ServerBinding binding;
 
     CraftedFeed(LongFunction<List<String>> script) {
-      Route route = path("feed", () -> parameter("from", from -> {
+      Route route = path("feed", () -> parameter("from", from -> parameterOptional("beat", beat -> {
         long n = Long.parseLong(from);
         froms.add(n);
-        Source<Message, ?> frames = Source.from(script.apply(n)).<Message>map(TextMessage::create).concat(Source.maybe());
+        // After the script, quiet; or, with ?beat, a heartbeat every 100 ms.
+        Source<String, ?> after = beat.isPresent()
+            ? Source.tick(Duration.ZERO, Duration.ofMillis(100), new Heartbeat(0).toJson())
+            : Source.maybe();
+        Source<Message, ?> frames = Source.from(script.apply(n)).concat(after).map(TextMessage::create);
         return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
-      }));
+      })));
       binding = FeedFixtures.bind(testKit.system(), route);
     }
 
@@ -137,6 +141,24 @@ class FeedSourceTest {
     assertEquals(List.of(1L), List.copyOf(silent.froms));
     assertEquals(List.of(1L), List.copyOf(good.froms));
     assertEquals(1, metrics.failovers());
+  }
+
+  @Test
+  void aNodeThatIsSlowToReadIsNotMistakenForASilentFeed() throws InterruptedException {
+    CraftedFeed feed = new CraftedFeed(from -> json(batches(from, 20)));
+    FeedMetrics metrics = new FeedMetrics();
+    FeedSource.Settings quick = new FeedSource.Settings(Duration.ofMillis(500), Duration.ofMillis(100),
+        Duration.ofSeconds(1), MAX_FRAME);
+    // Heartbeats after the batches, so the feed is never silent while the node reads.
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(feed.url() + "?beat"), () -> 1,
+        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, quick, metrics).runWith(Sink.queue(), testKit.system());
+    assertEquals(batch(1), next(node));
+    Thread.sleep(2_000); // the node is busy: it reads nothing for four silence timeouts
+    for (long n = 2; n <= 20; n++) assertEquals(batch(n), next(node), "batch " + n);
+    assertEquals(0, metrics.reconnects(), metrics.toString());
+    node.cancel();
+    feed.stop();
+    assertEquals(List.of(1L), List.copyOf(feed.froms));
   }
 
   @Test

@@ -47,3 +47,9 @@ CREATE TABLE IF NOT EXISTS l1_position (
   rollup VARCHAR(42) PRIMARY KEY,
   position VARCHAR NOT NULL
 );
+-- The sequencer feed's log (zkchain.feed.JdbcFeedLog): each accepted batch as the feed serves it,
+-- the signed JSON of PROTOCOL.md §6, so a relay re-serves it unchanged.
+CREATE TABLE IF NOT EXISTS feed_batch (
+  number BIGINT PRIMARY KEY,
+  message VARCHAR NOT NULL
+);

@@ -1,0 +1,151 @@
+package zkchain.feed;
+
+import akka.NotUsed;
+import akka.japi.Pair;
+import akka.stream.javadsl.Source;
+import com.typesafe.config.Config;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import zkchain.protocol.FeedMessage;
+import zkchain.protocol.FeedMessage.BatchMessage;
+
+/**
+ * {@link FeedLog} in the node's database, table {@code feed_batch} (db/*-schema.sql).
+ *
+ * <p>Every reader pulls from the table, a page at a time, and only as fast as it is asked; when
+ * it has read up to the head it waits for the next append. So a reader holds at most one page,
+ * whatever its position, and replay and live delivery are the same read: no gap, no duplicate.
+ * Appends are seen by the readers of this process only (one writer per log, as the feed has).
+ */
+public final class JdbcFeedLog implements FeedLog {
+  private final DataSource dataSource;
+  private final Executor blocking;
+  private final int pageSize;
+  private final AtomicLong head;
+  private final Object appendLock = new Object();
+  /** Completed, and replaced, by each append: what waiting readers wait on. */
+  private volatile CompletableFuture<Void> appended = new CompletableFuture<>();
+
+  /** @param blocking where JDBC calls run (a blocking-IO dispatcher), never a stream's thread */
+  public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize) {
+    if (pageSize < 1) throw new IllegalArgumentException("replay-page-size must be ≥ 1, got " + pageSize);
+    this.dataSource = dataSource;
+    this.blocking = blocking;
+    this.pageSize = pageSize;
+    this.head = new AtomicLong(readHead());
+  }
+
+  /** With {@code zkchain.feed.log.replay-page-size} from {@code config}. */
+  public JdbcFeedLog(DataSource dataSource, Executor blocking, Config config) {
+    this(dataSource, blocking, FeedConfig.section(config, "log").getInt("replay-page-size"));
+  }
+
+  @Override
+  public void append(BatchMessage batch) {
+    long number = batch.batch().number();
+    synchronized (appendLock) {
+      long h = head.get();
+      if (number <= h) {
+        BatchMessage stored = read(number, 1).stream().findFirst().orElseThrow(() ->
+            new IllegalStateException("feed log head is " + h + " but batch " + number + " is not stored"));
+        if (stored.equals(batch)) return;
+        throw new IllegalStateException("batch " + number + " is already in the feed log with a different "
+            + "message; refused the new one");
+      }
+      if (number != h + 1) {
+        throw new IllegalArgumentException("batch " + number + " would leave a gap after the feed log's head " + h
+            + "; refused");
+      }
+      insert(number, batch.toJson());
+      head.set(number);
+    }
+    wakeReaders();
+  }
+
+  @Override
+  public long head() {
+    return head.get();
+  }
+
+  @Override
+  public Source<BatchMessage, NotUsed> from(long number) {
+    if (number < 1) throw new IllegalArgumentException("a feed starts at batch 1 or later, not " + number);
+    return Source.unfoldAsync(number, next -> nextPage(next)
+            .thenApply(page -> Optional.of(Pair.create(next + page.size(), page))))
+        .mapConcat(page -> page);
+  }
+
+  /** The stored batches from {@code next}, or, when there are none yet, nothing once one is appended. */
+  private CompletionStage<List<BatchMessage>> nextPage(long next) {
+    // Taken before head is read: an append after that read completes this very future.
+    CompletableFuture<Void> wake = appended;
+    if (head.get() < next) return wake.thenApply(ignored -> List.of());
+    return CompletableFuture.supplyAsync(() -> {
+      List<BatchMessage> page = read(next, pageSize);
+      if (page.isEmpty() || page.get(0).batch().number() != next) {
+        throw new IllegalStateException("feed log head is " + head.get() + " but batch " + next + " is not stored");
+      }
+      return page;
+    }, blocking);
+  }
+
+  private void wakeReaders() {
+    CompletableFuture<Void> wake;
+    synchronized (appendLock) {
+      wake = appended;
+      appended = new CompletableFuture<>();
+    }
+    wake.complete(null);
+  }
+
+  /** Up to {@code limit} consecutive batches from {@code first}. */
+  private List<BatchMessage> read(long first, int limit) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement(
+             "SELECT number, message FROM feed_batch WHERE number >= ? AND number < ? ORDER BY number")) {
+      ps.setLong(1, first);
+      ps.setLong(2, first + limit);
+      List<BatchMessage> page = new ArrayList<>(limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next() && rs.getLong(1) == first + page.size()) {
+          page.add((BatchMessage) FeedMessage.parse(rs.getString(2)));
+        }
+      }
+      return page;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the feed log from batch " + first + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void insert(long number, String json) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("INSERT INTO feed_batch (number, message) VALUES (?, ?)")) {
+      ps.setLong(1, number);
+      ps.setString(2, json);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot append batch " + number + " to the feed log: " + e.getMessage(), e);
+    }
+  }
+
+  private long readHead() {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT MAX(number) FROM feed_batch");
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the feed log's head: " + e.getMessage(), e);
+    }
+  }
+}

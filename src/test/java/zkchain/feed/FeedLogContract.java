@@ -1,0 +1,95 @@
+package zkchain.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static zkchain.feed.FeedFixtures.await;
+import static zkchain.feed.FeedFixtures.batch;
+import static zkchain.feed.FeedFixtures.batches;
+import static zkchain.feed.FeedFixtures.next;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.SinkQueueWithCancel;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import zkchain.protocol.FeedMessage.BatchMessage;
+
+/** What every {@link FeedLog} on a database does; subclasses give the database. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FeedLogContract {
+  ActorTestKit testKit;
+
+  /** A fresh database with the node's schema. */
+  abstract DataSource database();
+
+  @BeforeAll
+  void startAkka() {
+    testKit = FeedFixtures.testKit("");
+  }
+
+  @AfterAll
+  void stopAkka() {
+    testKit.shutdownTestKit();
+  }
+
+  JdbcFeedLog open(DataSource db, int pageSize) {
+    return new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), pageSize);
+  }
+
+  @Test
+  void appendIsIdempotentAndRefusesAConflictOrAGap() {
+    JdbcFeedLog log = open(database(), 4);
+    assertEquals(0, log.head());
+    log.append(batch(1));
+    log.append(batch(2));
+    log.append(batch(1)); // the same message again: a no-op
+    assertEquals(2, log.head());
+    BatchMessage other = FeedFixtures.batch(2, 9, FeedFixtures.CHAIN, FeedFixtures.SEQUENCER);
+    assertThrows(IllegalStateException.class, () -> log.append(other));
+    assertThrows(IllegalArgumentException.class, () -> log.append(batch(4)));
+    assertThrows(IllegalArgumentException.class, () -> log.from(0));
+    assertEquals(2, log.head());
+    assertEquals(batches(1, 2), await(log.from(1).take(2).runWith(Sink.seq(), testKit.system())));
+  }
+
+  @Test
+  void replaysThenDeliversLiveWithoutGapOrDuplicate() {
+    JdbcFeedLog log = open(database(), 3);
+    batches(1, 10).forEach(log::append);
+    SinkQueueWithCancel<BatchMessage> reader = log.from(4).runWith(Sink.queue(), testKit.system());
+    // Appends race the replay: pages of 3 from the table while 11..40 arrive.
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> batches(11, 40).forEach(log::append));
+    for (long n = 4; n <= 40; n++) assertEquals(batch(n), next(reader), "batch " + n);
+    await(writer);
+    // At the head, readers wait for the next append and get exactly it.
+    SinkQueueWithCancel<BatchMessage> live = log.from(41).runWith(Sink.queue(), testKit.system());
+    CompletableFuture<Optional<BatchMessage>> pending = live.pull().toCompletableFuture();
+    log.append(batch(41));
+    log.append(batch(42));
+    assertEquals(batch(41), await(pending).orElseThrow());
+    assertEquals(batch(42), next(live));
+    assertEquals(batch(41), next(reader));
+    assertEquals(batch(42), next(reader));
+    reader.cancel();
+    live.cancel();
+  }
+
+  @Test
+  void aReopenedLogKeepsItsHeadAndMessages() {
+    DataSource db = database();
+    JdbcFeedLog first = open(db, 2);
+    batches(1, 5).forEach(first::append);
+    JdbcFeedLog reopened = open(db, 2);
+    assertEquals(5, reopened.head());
+    List<BatchMessage> replayed = await(reopened.from(2).take(4).runWith(Sink.seq(), testKit.system()));
+    assertEquals(batches(2, 5), replayed);
+    reopened.append(batch(6));
+    assertEquals(6, reopened.head());
+  }
+}

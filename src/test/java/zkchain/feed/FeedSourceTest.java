@@ -1,0 +1,216 @@
+package zkchain.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static zkchain.feed.FeedFixtures.CHAIN;
+import static zkchain.feed.FeedFixtures.FORGER;
+import static zkchain.feed.FeedFixtures.SEQUENCER;
+import static zkchain.feed.FeedFixtures.await;
+import static zkchain.feed.FeedFixtures.batch;
+import static zkchain.feed.FeedFixtures.batches;
+import static zkchain.feed.FeedFixtures.next;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.model.ws.Message;
+import akka.http.javadsl.model.ws.TextMessage;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.Route;
+import akka.stream.javadsl.Flow;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.SinkQueueWithCancel;
+import akka.stream.javadsl.Source;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongFunction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import zkchain.feed.FeedMetrics.Rejection;
+import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.FeedMessage.Heartbeat;
+
+/** FeedSource against crafted feeds (hostile, gapped, silent) and against real servers that die. */
+class FeedSourceTest {
+  static ActorTestKit testKit;
+  static final int MAX_FRAME = 4096;
+  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(2), Duration.ofMillis(100),
+      Duration.ofSeconds(1), MAX_FRAME);
+
+  @BeforeAll
+  static void start() {
+    testKit = FeedFixtures.testKit("");
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /**
+   * A feed that sends, to each connection, the frames {@code script} gives for its from (then
+   * stays open and quiet), and records each from it was asked for.
+   */
+  static final class CraftedFeed extends AllDirectives {
+    final Queue<Long> froms = new ConcurrentLinkedQueue<>();
+    final ServerBinding binding;
+
+    CraftedFeed(LongFunction<List<String>> script) {
+      Route route = path("feed", () -> parameter("from", from -> parameterOptional("beat", beat -> {
+        long n = Long.parseLong(from);
+        froms.add(n);
+        // After the script, quiet; or, with ?beat, a heartbeat every 100 ms.
+        Source<String, ?> after = beat.isPresent()
+            ? Source.tick(Duration.ZERO, Duration.ofMillis(100), new Heartbeat(0).toJson())
+            : Source.maybe();
+        Source<Message, ?> frames = Source.from(script.apply(n)).concat(after).map(TextMessage::create);
+        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
+      })));
+      binding = FeedFixtures.bind(testKit.system(), route);
+    }
+
+    String url() {
+      return FeedFixtures.feedUrl(binding);
+    }
+
+    void stop() {
+      await(binding.unbind());
+    }
+  }
+
+  static SinkQueueWithCancel<BatchMessage> node(List<String> urls, long nextBatch, FeedMetrics metrics) {
+    return FeedSource.from(urls, () -> nextBatch, () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT, metrics)
+        .runWith(Sink.queue(), testKit.system());
+  }
+
+  static List<String> json(List<BatchMessage> batches) {
+    return batches.stream().map(BatchMessage::toJson).toList();
+  }
+
+  @Test
+  void hostileFramesAreRejectedAndCountedAndTheGoodBatchesStillArrive() {
+    String forged = batch(2, 8, CHAIN, FORGER).toJson();
+    String wrongChain = batch(2, 8, CHAIN + 6, SEQUENCER).toJson();
+    String malformed = "{\"type\":\"batch\",\"number\":2,";
+    // Correctly signed, so only its size can keep it out.
+    String oversize = batch(2, MAX_FRAME, CHAIN, SEQUENCER).toJson();
+    assertTrue(oversize.length() > MAX_FRAME);
+    CraftedFeed feed = new CraftedFeed(from -> List.of(batch(1).toJson(), forged, wrongChain, malformed, oversize,
+        new Heartbeat(1).toJson(), batch(2).toJson(), batch(1).toJson(), batch(3).toJson()));
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = node(List.of(feed.url()), 1, metrics);
+    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    feed.stop();
+    assertEquals(Map.of(Rejection.MALFORMED, 1L, Rejection.OVERSIZE, 1L, Rejection.WRONG_CHAIN, 1L,
+        Rejection.BAD_SIGNATURE, 1L), metrics.rejectedByReason());
+    assertEquals(1, metrics.duplicates());
+    assertEquals(3, metrics.accepted());
+    assertEquals(List.of(1L), List.copyOf(feed.froms), "no reconnect: rejections do not end the connection");
+  }
+
+  @Test
+  void aGapReconnectsFromTheBatchExpected() {
+    // The first connection skips batch 2; asked again from 2 the feed serves it.
+    CraftedFeed feed = new CraftedFeed(from -> from == 1
+        ? json(List.of(batch(1), batch(3)))
+        : json(batches(from, 4)));
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = node(List.of(feed.url()), 1, metrics);
+    for (long n = 1; n <= 4; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    feed.stop();
+    assertEquals(List.of(1L, 2L), List.copyOf(feed.froms));
+    assertEquals(1, metrics.gaps());
+    assertEquals(0, metrics.failovers());
+  }
+
+  @Test
+  void aSilentFeedIsLeftForTheNextUrl() {
+    CraftedFeed silent = new CraftedFeed(from -> List.of());
+    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = node(List.of(silent.url(), good.url()), 1, metrics);
+    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    silent.stop();
+    good.stop();
+    assertEquals(List.of(1L), List.copyOf(silent.froms));
+    assertEquals(List.of(1L), List.copyOf(good.froms));
+    assertEquals(1, metrics.failovers());
+  }
+
+  @Test
+  void aNodeThatIsSlowToReadIsNotMistakenForASilentFeed() throws InterruptedException {
+    CraftedFeed feed = new CraftedFeed(from -> json(batches(from, 20)));
+    FeedMetrics metrics = new FeedMetrics();
+    FeedSource.Settings quick = new FeedSource.Settings(Duration.ofMillis(500), Duration.ofMillis(100),
+        Duration.ofSeconds(1), MAX_FRAME);
+    // Heartbeats after the batches, so the feed is never silent while the node reads.
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(feed.url() + "?beat"), () -> 1,
+        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, quick, metrics).runWith(Sink.queue(), testKit.system());
+    assertEquals(batch(1), next(node));
+    Thread.sleep(2_000); // the node is busy: it reads nothing for four silence timeouts
+    for (long n = 2; n <= 20; n++) assertEquals(batch(n), next(node), "batch " + n);
+    assertEquals(0, metrics.reconnects(), metrics.toString());
+    node.cancel();
+    feed.stop();
+    assertEquals(List.of(1L), List.copyOf(feed.froms));
+  }
+
+  @Test
+  void anUnreachableFeedIsLeftForTheNextUrl() {
+    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
+    FeedMetrics metrics = new FeedMetrics();
+    // Nothing listens on port 1: the connection is refused.
+    SinkQueueWithCancel<BatchMessage> node = node(List.of("ws://127.0.0.1:1/feed", good.url()), 2, metrics);
+    for (long n = 2; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    good.stop();
+    assertEquals(List.of(2L), List.copyOf(good.froms));
+    assertEquals(1, metrics.failovers());
+  }
+
+  @Test
+  void whenTheFirstServerDiesMidStreamTheNodeContinuesFromTheSecondWithoutAGap() {
+    // The sequencer's own feed and a relay's, each from its own log holding the same batches.
+    FeedServer.Settings settings = new FeedServer.Settings(Duration.ofMillis(200), 1000, 8);
+    JdbcFeedLog sequencerLog = FeedFixtures.h2Log(testKit.system(), "sequencer", 4);
+    JdbcFeedLog relayLog = FeedFixtures.h2Log(testKit.system(), "relay", 4);
+    FeedServer sequencerServer = new FeedServer(testKit.system(), sequencerLog, settings);
+    ServerBinding sequencer = FeedFixtures.bind(testKit.system(), sequencerServer.route());
+    FeedServer relayServer = new FeedServer(testKit.system(), relayLog, settings);
+    ServerBinding relay = FeedFixtures.bind(testKit.system(), relayServer.route());
+    batches(1, 5).forEach(b -> {
+      sequencerLog.append(b);
+      relayLog.append(b);
+    });
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = node(List.of(FeedFixtures.feedUrl(sequencer), FeedFixtures.feedUrl(relay)),
+        1, metrics);
+    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    assertEquals(0, relayServer.connections(), "the node reads the first URL while it works");
+    // The sequencer dies: no new connections, and its open ones end.
+    await(sequencer.unbind());
+    sequencerServer.closeConnections();
+    batches(6, 10).forEach(relayLog::append);
+    for (long n = 4; n <= 10; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    relayServer.closeConnections();
+    await(relay.unbind());
+    assertEquals(10, metrics.accepted());
+    assertTrue(metrics.failovers() >= 1, metrics.toString());
+  }
+
+  @Test
+  void theFirstReconnectIsImmediateThenTheBackoffDoublesUpToItsMax() {
+    FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3), 10);
+    List<Duration> delays = java.util.stream.IntStream.rangeClosed(1, 7)
+        .mapToObj(k -> FeedSource.delayBeforeReconnect(k, s)).toList();
+    assertEquals(List.of(Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3)), delays);
+  }
+}

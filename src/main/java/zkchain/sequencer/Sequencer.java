@@ -144,7 +144,8 @@ public final class Sequencer {
       // a failure while closing restarts the actor from the database, never from half-done memory
       Behavior<BatchSequencer.Command> behavior = Behaviors.supervise(BatchSequencer.create(setup))
           .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
-      ActorRef<BatchSequencer.Command> actor = Adapter.spawn(system.classicSystem(), behavior,
+      // a system actor: the role is started from outside the guardian, on whatever ActorSystem Main made
+      ActorRef<BatchSequencer.Command> actor = system.systemActorOf(behavior,
           "sequencer-" + UUID.randomUUID().toString().substring(0, 8), DispatcherSelector.fromConfig(dispatcher));
 
       UniqueKillSwitch clock = startL1Clock(system, web3j, actor, blocking, settings.l1ClockInterval());

@@ -43,6 +43,9 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
   /** Answers with the head as soon as batch {@code number} is closed (and persisted). */
   public record AwaitBatch(long number, ActorRef<SequencerHead> replyTo) implements Command {}
 
+  /** Closes the open batch, so no admitted transaction is dropped, then stops. */
+  public record Stop(ActorRef<akka.Done> replyTo) implements Command {}
+
   /** The latest L1 block's timestamp: no batch timestamp goes above it. */
   public record L1Time(long timestamp) implements Command {}
 
@@ -63,7 +66,13 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
   private PendingState pending;
   private OpenBatch open = OpenBatch.EMPTY;
   private long l1Timestamp;
-  private final List<AwaitBatch> waiting = new ArrayList<>();
+  /** Readers waiting for the next batch, with when they asked: a reader asks again after its ask times out. */
+  private final List<Waiting> waiting = new ArrayList<>();
+
+  private record Waiting(AwaitBatch request, long sinceNanos) {}
+
+  /** Longer than any reader's ask timeout: an older waiter no longer listens and is dropped. */
+  private static final long STALE_WAITER_NANOS = java.time.Duration.ofMinutes(1).toNanos();
 
   private BatchSequencer(ActorContext<Command> ctx, TimerScheduler<Command> timers, Setup setup) {
     super(ctx);
@@ -95,6 +104,11 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
           closeOpenBatch("time limit");
           return this;
         })
+        .onMessage(Stop.class, m -> {
+          closeOpenBatch("shutdown");
+          m.replyTo().tell(akka.Done.getInstance());
+          return Behaviors.stopped();
+        })
         .build();
   }
 
@@ -124,8 +138,13 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
   }
 
   private Behavior<Command> onAwait(AwaitBatch m) {
-    if (head.number() >= m.number()) m.replyTo().tell(head);
-    else waiting.add(m);
+    if (head.number() >= m.number()) {
+      m.replyTo().tell(head);
+      return this;
+    }
+    long now = System.nanoTime();
+    waiting.removeIf(w -> now - w.sinceNanos() > STALE_WAITER_NANOS);
+    waiting.add(new Waiting(m, now));
     return this;
   }
 
@@ -148,8 +167,8 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
     head = SequencerHead.of(closed);
     open = OpenBatch.EMPTY;
     waiting.removeIf(w -> {
-      if (w.number() > head.number()) return false;
-      w.replyTo().tell(head);
+      if (w.request().number() > head.number()) return false;
+      w.request().replyTo().tell(head);
       return true;
     });
   }

@@ -7,7 +7,6 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.SupervisorStrategy;
-import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.http.javadsl.Http;
@@ -247,14 +246,16 @@ public final class Sequencer {
   public synchronized CompletionStage<ServerBinding> bindRpc() {
     if (binding == null) {
       binding = Http.get(system).newServerAt(settings.rpcInterface(), settings.rpcPort()).bind(rpcRoute());
-      binding.thenAccept(b -> log.info("Sequencer JSON-RPC on http://{}", b.localAddress()));
+      binding.thenAccept(b -> log.info("Sequencer JSON-RPC on http://{}:{}", b.localAddress().getHostString(),
+          b.localAddress().getPort()));
     }
     return binding;
   }
 
   /**
-   * Stops admitting, closing and sequencing; what is persisted stays for the next start. An L1 call
-   * in flight may still complete: harmless, the next start asks L1 where to continue.
+   * Stops admitting, closing and sequencing. The open batch is closed first, so every transaction
+   * eth_sendRawTransaction accepted is in a persisted batch for the next start. An L1 call in
+   * flight may still complete: harmless, the next start asks L1 where to continue.
    */
   public CompletionStage<Done> stop() {
     stopped.complete(Done.getInstance());
@@ -262,9 +263,9 @@ public final class Sequencer {
     l1Sequencing.ifPresent(UniqueKillSwitch::shutdown);
     CompletionStage<Done> unbound = binding == null ? CompletableFuture.completedFuture(Done.getInstance())
         : binding.thenCompose(ServerBinding::unbind).thenApply(x -> Done.getInstance());
-    CompletionStage<Boolean> actorStopped = akka.pattern.Patterns.gracefulStop(Adapter.toClassic(actor),
-        Duration.ofSeconds(10));
-    return unbound.thenCombine(actorStopped, (a, b) -> Done.getInstance()).whenComplete((d, e) -> l1.shutdown());
+    CompletionStage<Done> actorStopped = unbound.thenCompose(u -> AskPattern.<BatchSequencer.Command, Done>ask(actor,
+        BatchSequencer.Stop::new, settings.rpcTimeout(), system.scheduler()));
+    return actorStopped.whenComplete((d, e) -> l1.shutdown());
   }
 
   // ---- streams ----

@@ -138,7 +138,6 @@ class SequencerTest {
       CompletionStage<List<BatchMessage>> live = sequencer.closedFrom(1)
           .takeWhile(m -> appliedSoFar(m) < 1000, true).runWith(Sink.seq(), testKit.system());
 
-      int perSender = 1000 / 10 + 1; // 6 senders × 167 ≥ 1000; stop at 1000
       int sent = 0;
       long[] nonces = new long[SENDERS.size()];
       for (int round = 0; sent < 1000; round++) {
@@ -151,7 +150,6 @@ class SequencerTest {
           assertFalse(r.hasError(), () -> "transfer refused: " + r.getError().getMessage());
         }
       }
-      assertTrue(perSender > 0);
 
       List<BatchMessage> streamed = live.toCompletableFuture().get(60, TimeUnit.SECONDS);
       List<BatchMessage> closed = f.closed();
@@ -172,17 +170,19 @@ class SequencerTest {
   @Test
   void restartBetweenClosingAndSequencingLosesNoBatchAndSequencesNoneTwice() throws Exception {
     try (SequencerFixture f = new SequencerFixture(testKit.system(), anvil)) {
-      // first run: closes batches but is stopped before it sequences any
+      // first run: closes batches but is stopped before it sequences any, with two transactions
+      // still in its open batch: the orderly stop closes them into batch 7
       f.start(SequencerFixture.settings("""
           zkchain.sequencer.batch.max-transactions = 5
+          zkchain.sequencer.batch.max-delay = 1h
           zkchain.sequencer.l1.enabled = false
           """));
       long[] nonces = new long[SENDERS.size()];
-      sendTransfers(f, nonces, 30);
+      sendTransfers(f, nonces, 32);
       await("6 batches closed", Duration.ofSeconds(30), () -> f.nonce(SENDERS.get(5).getAddress(), "latest") == 5);
-      List<BatchMessage> firstRun = f.closed();
-      assertEquals(6, firstRun.size());
       f.stop();
+      List<BatchMessage> firstRun = f.store().from(1, 100);
+      assertEquals(7, firstRun.size());
 
       // as if a previous run had sent batches 1–2 to L1 and crashed before recording it
       ZkChainRollup asSequencer = ZkChainRollup.at(L1Sender.of(f.l1, SequencerFixture.SEQUENCER_KEY),
@@ -199,19 +199,78 @@ class SequencerTest {
           """));
       for (int s = 0; s < SENDERS.size(); s++) {
         assertEquals(nonces[s], f.nonce(SENDERS.get(s).getAddress(), "pending"), "the restart resumes the state");
+        assertEquals(nonces[s], f.nonce(SENDERS.get(s).getAddress(), "latest"));
       }
       sendTransfers(f, nonces, 5);
-      await("L1 sequenced batch 7", Duration.ofSeconds(60), () -> f.rollup.lastBatchSequenced() == 7);
+      await("L1 sequenced batch 8", Duration.ofSeconds(60), () -> f.rollup.lastBatchSequenced() == 8);
 
       List<BatchMessage> all = f.closed();
-      assertEquals(7, all.size());
-      assertEquals(firstRun, all.subList(0, 6), "the restart kept every closed batch as it was");
-      assertChained(second, all, 35);
-      assertEquals(all.get(6).accInputHash(), Hash32.of(f.rollup.sequencedBatches(7).accInputHash()));
-      List<RollupEvent.SequenceBatches> events = assertSequencedOnce(f, 7, 2);
+      assertEquals(8, all.size());
+      assertEquals(firstRun, all.subList(0, 7), "the restart kept every closed batch as it was");
+      assertChained(second, all, 37);
+      assertEquals(all.get(7).accInputHash(), Hash32.of(f.rollup.sequencedBatches(8).accInputHash()));
+      List<RollupEvent.SequenceBatches> events = assertSequencedOnce(f, 8, 2);
       assertEquals(2, events.get(0).numBatch(), "the first call is the one made before the restart");
-      await("the L1 transactions are recorded", Duration.ofSeconds(10), () -> f.store().l1TxHash(7).isPresent());
-      for (long n = 3; n <= 7; n++) assertTrue(f.store().l1TxHash(n).isPresent(), "l1_tx_hash of batch " + n);
+      await("the L1 transactions are recorded", Duration.ofSeconds(10), () -> f.store().l1TxHash(8).isPresent());
+      for (long n = 3; n <= 8; n++) assertTrue(f.store().l1TxHash(n).isPresent(), "l1_tx_hash of batch " + n);
+    }
+  }
+
+  @Test
+  void openBatchClosesAtItsTimeLimitOnlyWhenNotEmpty() throws Exception {
+    try (SequencerFixture f = new SequencerFixture(testKit.system(), anvil)) {
+      f.start(SequencerFixture.settings("""
+          zkchain.sequencer.batch.max-delay = 300ms
+          zkchain.sequencer.l1.enabled = false
+          """));
+      Thread.sleep(600); // an empty open batch stays open: no empty batch 1
+      assertEquals(0, f.l2.ethBlockNumber().send().getBlockNumber().longValueExact());
+      long[] nonces = new long[SENDERS.size()];
+      sendTransfers(f, nonces, 3);
+      await("the open batch closed by time", Duration.ofSeconds(10), () -> blockNumber(f) == 1);
+      List<BatchMessage> closed = f.closed();
+      assertEquals(1, closed.size());
+      assertChained(f.sequencer, closed, 3);
+    }
+  }
+
+  @Test
+  void testHookSequencesOtherDataThanTheFeedForOneBatch() throws Exception {
+    try (SequencerFixture f = new SequencerFixture(testKit.system(), anvil)) {
+      f.start(SequencerFixture.settings("""
+          zkchain.sequencer.batch.max-transactions = 2
+          zkchain.sequencer.l1.interval = 300ms
+          zkchain.sequencer.test-hooks.sequence-divergent-batch = 2
+          """));
+      long[] nonces = new long[SENDERS.size()];
+      sendTransfers(f, nonces, 6);
+      await("all six transfers closed", Duration.ofSeconds(30),
+          () -> SENDERS.stream().allMatch(k -> f.nonce(k.getAddress(), "latest") == 1));
+      List<BatchMessage> feed = f.closed();
+      await("L1 sequenced every batch", Duration.ofSeconds(60), () -> f.rollup.lastBatchSequenced() == feed.size());
+      assertChained(f.sequencer, feed, 6);
+
+      byte[] onL1 = null;
+      long head = f.l1.ethBlockNumber().send().getBlockNumber().longValueExact();
+      for (RollupEvent e : f.rollup.events(f.deployment.deployBlock(), head)) {
+        if (!(e instanceof RollupEvent.SequenceBatches s)) continue;
+        var call = (zkchain.l1.SequenceBatchesCalldata.Valid) f.rollup.sequencedCalldata(s.log().txHash());
+        long first = s.numBatch() - call.batches().size() + 1;
+        if (first <= 2 && 2 <= s.numBatch()) onL1 = call.batches().get((int) (2 - first)).transactions();
+      }
+      assertNotNull(onL1);
+      assertEquals("0xc0", org.web3j.utils.Numeric.toHexString(onL1), "L1 got an empty transactions list");
+      assertFalse(java.util.Arrays.equals(onL1, feed.get(1).batch().transactions()));
+      assertFalse(feed.get(feed.size() - 1).accInputHash().equals(Hash32.of(f.rollup.sequencedBatches(feed.size())
+          .accInputHash())), "L1's accInputHash chain differs from the feed's from batch 2 on");
+    }
+  }
+
+  private static long blockNumber(SequencerFixture f) {
+    try {
+      return f.l2.ethBlockNumber().send().getBlockNumber().longValueExact();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -63,7 +63,7 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
   private final TimerScheduler<Command> timers;
   private final Setup setup;
   private SequencerHead head;
-  private PendingState pending;
+  private final PendingState pending;
   private OpenBatch open = OpenBatch.EMPTY;
   private long l1Timestamp;
   /** Readers waiting for the next batch, with when they asked: a reader asks again after its ask times out. */

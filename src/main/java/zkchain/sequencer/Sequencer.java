@@ -94,6 +94,18 @@ public final class Sequencer {
   }
 
   /**
+   * Starts the sequencer with the system's configuration: {@code zkchain.l1.url} and
+   * {@code zkchain.sequencer} (conf/sequencer.conf's defaults under whatever is set).
+   */
+  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, L1Deployment deployment,
+      Genesis genesis, Credentials sequencerKey) {
+    var config = system.settings().config();
+    String l1Url = config.getString("zkchain.l1.url");
+    if (l1Url.isEmpty()) throw new IllegalArgumentException("the sequencer needs L1: set zkchain.l1.url (--l1 URL)");
+    return start(system, dataSource, deployment, genesis, sequencerKey, l1Url, SequencerSettings.from(config));
+  }
+
+  /**
    * Starts the sequencer: checks the genesis, the key and the database against the deployment,
    * resumes after the last persisted batch, and starts sequencing on L1 (when enabled). Blocks
    * while it reads L1 and the database; call it at boot, not from an actor. The JSON-RPC route is

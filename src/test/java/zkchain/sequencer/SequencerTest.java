@@ -99,6 +99,12 @@ class SequencerTest {
       // the same transaction again: its nonce is now used in the pending state
       assertRefused(f, tx, SkipReason.NONCE);
       assertEquals(SequencerFixture.GENESIS.chainId(), f.l2.ethChainId().send().getChainId().longValueExact());
+
+      // web3j's own wallet path: it asks eth_getTransactionCount "pending" for the nonce, then sends
+      var manager = new org.web3j.tx.RawTransactionManager(f.l2, alice, SequencerFixture.GENESIS.chainId());
+      EthSendTransaction viaManager = manager.sendTransaction(L2Wallet.GWEI, L2Wallet.GAS, to, "", BigInteger.TWO);
+      assertFalse(viaManager.hasError(), () -> viaManager.getError().getMessage());
+      assertEquals(2, f.nonce(alice.getAddress(), "pending"));
       assertEquals(0, f.l2.ethBlockNumber().send().getBlockNumber().longValueExact());
     }
   }

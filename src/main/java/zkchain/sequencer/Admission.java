@@ -1,5 +1,6 @@
 package zkchain.sequencer;
 
+import java.util.Optional;
 import zkchain.protocol.Hash32;
 import zkchain.protocol.SkipReason;
 
@@ -14,9 +15,9 @@ public sealed interface Admission permits Admission.Admitted, Admission.Refused 
    * Not admitted. {@code reason} is the §2 skip reason the transaction would get in a batch now;
    * it is empty when the transaction is valid but cannot go into any batch (over the byte limit).
    */
-  record Refused(Hash32 hash, java.util.Optional<SkipReason> reason, String message) implements Admission {
+  record Refused(Hash32 hash, Optional<SkipReason> reason, String message) implements Admission {
     static Refused skipped(Hash32 hash, SkipReason reason, String detail) {
-      return new Refused(hash, java.util.Optional.of(reason), reason.word() + ": " + detail);
+      return new Refused(hash, Optional.of(reason), reason.word() + ": " + detail);
     }
   }
 }

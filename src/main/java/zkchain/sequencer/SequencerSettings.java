@@ -47,22 +47,4 @@ public record SequencerSettings(
   public static Config defaults() {
     return ConfigFactory.parseResources("sequencer.conf").resolve();
   }
-
-  public SequencerSettings withMaxTransactions(int n) {
-    return new SequencerSettings(rpcInterface, rpcPort, rpcTimeout, n, maxDelay, coinbase, trieCacheNodes, l1Enabled,
-        batchesPerCall, l1Interval, l1ClockInterval, retryMinBackoff, retryMaxBackoff, divergentBatchTestHook);
-  }
-
-  public SequencerSettings withL1(boolean enabled, int batchesPerCall, Duration interval) {
-    return new SequencerSettings(rpcInterface, rpcPort, rpcTimeout, maxTransactions, maxDelay, coinbase,
-        trieCacheNodes, enabled, batchesPerCall, interval, l1ClockInterval, retryMinBackoff, retryMaxBackoff,
-        divergentBatchTestHook);
-  }
-
-  /** TEST HOOK: sequence batch {@code number} on L1 with other data than the feed broadcast; 0 turns it off. */
-  public SequencerSettings withDivergentBatchTestHook(long number) {
-    return new SequencerSettings(rpcInterface, rpcPort, rpcTimeout, maxTransactions, maxDelay, coinbase,
-        trieCacheNodes, l1Enabled, batchesPerCall, l1Interval, l1ClockInterval, retryMinBackoff, retryMaxBackoff,
-        number);
-  }
 }

@@ -89,6 +89,11 @@ class SequencerTest {
       BigInteger tooMuch = BigInteger.TEN.pow(23); // 100,000 ETH; the genesis gives 10,000
       assertRefused(f, WALLET.legacy(alice, 0, to, tooMuch), SkipReason.BALANCE);
 
+      // valid or not, bytes that cannot fit in any batch are refused before they are judged
+      EthSendTransaction huge = f.l2.ethSendRawTransaction("0x" + "c0".repeat(120_000)).send();
+      assertEquals(-32003, huge.getError().getCode());
+      assertTrue(huge.getError().getMessage().contains("cannot fit"), huge.getError().getMessage());
+
       // admitted: the pending state moves on, the last closed batch does not
       String tx = WALLET.legacy(alice, 0, to, BigInteger.TEN);
       EthSendTransaction sent = f.l2.ethSendRawTransaction(tx).send();
@@ -142,7 +147,11 @@ class SequencerTest {
           """));
       // a feed reader from the start sees every batch live
       CompletionStage<List<BatchMessage>> live = sequencer.closedFrom(1)
-          .takeWhile(m -> appliedSoFar(m) < 1000, true).runWith(Sink.seq(), testKit.system());
+          .scan(new Seen(null, 0), (seen, m) -> new Seen(m, seen.transactions() + transactionCount(m)))
+          .drop(1)
+          .takeWhile(seen -> seen.transactions() < 1000, true)
+          .map(Seen::batch)
+          .runWith(Sink.seq(), testKit.system());
 
       int sent = 0;
       long[] nonces = new long[SENDERS.size()];
@@ -291,12 +300,11 @@ class SequencerTest {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicLong APPLIED = new java.util.concurrent.atomic.AtomicLong();
+  /** A live reader's progress: the last batch it saw and the transactions up to it. */
+  private record Seen(BatchMessage batch, long transactions) {}
 
-  /** Running count of transactions in the batches seen by the live reader (one reader per test run). */
-  private static long appliedSoFar(BatchMessage m) {
-    if (m.batch().number() == 1) APPLIED.set(0);
-    return APPLIED.addAndGet(zkchain.protocol.BatchTransactions.decode(m.batch().transactions()).orElseThrow().size());
+  private static int transactionCount(BatchMessage m) {
+    return zkchain.protocol.BatchTransactions.decode(m.batch().transactions()).orElseThrow().size();
   }
 
   /**

@@ -297,7 +297,9 @@ public final class Sequencer {
   /** Every interval, sequences closed batches until L1 has them all; any failure restarts it with backoff. */
   private static UniqueKillSwitch startL1Sequencing(ActorSystem<?> system, L1Sequencing l1Sequencing,
       Executor blocking, SequencerSettings settings) {
-    RestartSettings restart = RestartSettings.create(settings.retryMinBackoff(), settings.retryMaxBackoff(), 0.2);
+    // the failure is logged once, in one line, by sequenceUntilIdle; the restart itself is a detail
+    RestartSettings restart = RestartSettings.create(settings.retryMinBackoff(), settings.retryMaxBackoff(), 0.2)
+        .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     return RestartSource.withBackoff(restart, () -> Source.tick(Duration.ZERO, settings.l1Interval(), Tick.TICK)
             .mapAsync(1, t -> CompletableFuture.supplyAsync(() -> sequenceUntilIdle(l1Sequencing), blocking)))
         .viaMat(KillSwitches.single(), Keep.right())

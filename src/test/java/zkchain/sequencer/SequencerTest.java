@@ -232,6 +232,31 @@ class SequencerTest {
   }
 
   @Test
+  void refusedSequencingIsRetriedWithBackoffUntilL1Accepts() throws Exception {
+    try (SequencerFixture f = new SequencerFixture(testKit.system(), anvil)) {
+      f.start(SequencerFixture.settings("""
+          zkchain.sequencer.batch.max-transactions = 3
+          zkchain.sequencer.l1.interval = 200ms
+          zkchain.sequencer.l1.retry.min-backoff = 200ms
+          zkchain.sequencer.l1.retry.max-backoff = 1s
+          """));
+      // the admin takes the role away: every sequenceBatches now reverts "only trusted sequencer"
+      ZkChainRollup asAdmin = ZkChainRollup.at(L1Sender.of(f.l1, Credentials.create(DevKeys.key(DevKeys.L1_ADMIN))),
+          f.deployment.rollup());
+      asAdmin.setTrustedSequencer(Credentials.create(DevKeys.key(DevKeys.AGGREGATOR)).getAddress());
+      long[] nonces = new long[SENDERS.size()];
+      sendTransfers(f, nonces, 3);
+      await("batch 1 closed", Duration.ofSeconds(10), () -> blockNumber(f) == 1);
+      Thread.sleep(1_500); // several refused attempts
+      assertEquals(0, f.rollup.lastBatchSequenced());
+
+      asAdmin.setTrustedSequencer(SequencerFixture.SEQUENCER_KEY.getAddress());
+      await("L1 sequenced batch 1 after the retries", Duration.ofSeconds(30), () -> f.rollup.lastBatchSequenced() == 1);
+      assertSequencedOnce(f, 1, 10);
+    }
+  }
+
+  @Test
   void openBatchClosesAtItsTimeLimitOnlyWhenNotEmpty() throws Exception {
     try (SequencerFixture f = new SequencerFixture(testKit.system(), anvil)) {
       f.start(SequencerFixture.settings("""

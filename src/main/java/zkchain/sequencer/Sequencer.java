@@ -54,7 +54,7 @@ import zkchain.protocol.Hash32;
  * ({@link #closedFrom}) and sequences them on L1 ({@link L1Sequencing}).
  *
  * <p>All mutable state lives in the one BatchSequencer actor; the streams here only ask it, read
- * the database, or call L1, on the sequencer's dispatcher.
+ * the database, or call L1, on the sequencer's blocking dispatcher; the actor has a thread of its own.
  */
 public final class Sequencer {
   private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
@@ -144,8 +144,9 @@ public final class Sequencer {
             + "up to " + lastClosed + "; the sequencer will not close those numbers again");
       }
       Address coinbase = settings.coinbase().map(Address::of).orElse(sequencerAddress);
-      String dispatcher = dispatcher(system);
-      Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(dispatcher));
+      String dispatcher = dispatcher(system, SequencerSettings.DISPATCHER);
+      Executor blocking = system.dispatchers().lookup(
+          DispatcherSelector.fromConfig(dispatcher(system, SequencerSettings.BLOCKING_DISPATCHER)));
 
       BatchCloser closer = new BatchCloser(new zkchain.execution.Executor(store, genesis.chainConfig()),
           genesis.chainId(), sequencerKey.getEcKeyPair());
@@ -181,11 +182,9 @@ public final class Sequencer {
   }
 
   /** The sequencer's own dispatcher when conf/sequencer.conf is included, else the node's blocking one. */
-  private static String dispatcher(ActorSystem<?> system) {
-    var config = system.settings().config();
-    if (config.hasPath(SequencerSettings.DISPATCHER)) return SequencerSettings.DISPATCHER;
-    log.warn("{} is not configured (include sequencer.conf); the sequencer runs on zkchain.blocking-dispatcher",
-        SequencerSettings.DISPATCHER);
+  private static String dispatcher(ActorSystem<?> system, String path) {
+    if (system.settings().config().hasPath(path)) return path;
+    log.warn("{} is not configured (include sequencer.conf); using zkchain.blocking-dispatcher", path);
     return "zkchain.blocking-dispatcher";
   }
 

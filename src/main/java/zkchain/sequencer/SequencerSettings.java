@@ -22,7 +22,10 @@ public record SequencerSettings(
     Duration retryMaxBackoff,
     long divergentBatchTestHook) {
 
+  /** The actor's own thread. */
   public static final String DISPATCHER = "zkchain.sequencer.dispatcher";
+  /** L1 calls and feed replay reads. */
+  public static final String BLOCKING_DISPATCHER = "zkchain.sequencer.blocking-dispatcher";
 
   public SequencerSettings {
     if (maxTransactions < 1) throw new IllegalArgumentException("batch.max-transactions must be ≥ 1");

@@ -129,6 +129,11 @@ class SequencerTest {
           .path("error").path("code").asInt());
       assertEquals(-32602, post(http, url, call(10, "eth_getTransactionCount",
           "[\"" + SENDERS.get(0).getAddress() + "\", \"earliest\"]")).path("error").path("code").asInt());
+      // a notification (no id) gets no answer, as JSON-RPC 2.0 says
+      HttpResponse<String> notified = http.send(HttpRequest.newBuilder(URI.create(url))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(204, notified.statusCode());
       JsonNode batch = post(http, url, "[" + call(1, "eth_chainId", "[]") + ", 5, " + call(2, "eth_blockNumber", "[]") + "]");
       assertEquals(3, batch.size());
       assertEquals("0x3e9", batch.get(0).path("result").asText());

@@ -53,3 +53,10 @@ CREATE TABLE IF NOT EXISTS feed_batch (
   number BIGINT PRIMARY KEY,
   message VARCHAR NOT NULL
 );
+-- The trusted sequencer's closed batches (zkchain.sequencer.SequencerBatchStore): the signed feed
+-- message as JSON, and the L1 transaction that sequenced the batch once known.
+CREATE TABLE IF NOT EXISTS sequencer_batch (
+  number BIGINT PRIMARY KEY,
+  message VARCHAR NOT NULL,
+  l1_tx_hash VARCHAR(66)
+);

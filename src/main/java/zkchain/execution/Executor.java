@@ -54,8 +54,11 @@ public final class Executor {
     return rawTransactions.parallelStream().map(tx -> TransactionDecoder.decode(tx, chainId)).toList();
   }
 
-  /** Rules 5–7, then the transfer. */
-  static TransactionOutcome apply(int index, Decoded decoded, WorldState state, Address coinbase) {
+  /**
+   * Rules 5–7, then the transfer. Public so the sequencer's admission applies exactly these
+   * rules to its pending state rather than a copy of them.
+   */
+  public static TransactionOutcome apply(int index, Decoded decoded, WorldState state, Address coinbase) {
     if (decoded instanceof TransactionDecoder.Invalid invalid) {
       return new TransactionOutcome.Skipped(index, invalid.hash(), invalid.reason(), invalid.detail());
     }

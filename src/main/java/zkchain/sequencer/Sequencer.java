@@ -1,0 +1,330 @@
+package zkchain.sequencer;
+
+import akka.Done;
+import akka.NotUsed;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.server.Route;
+import akka.japi.Pair;
+import akka.stream.KillSwitches;
+import akka.stream.RestartSettings;
+import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.RestartSource;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.http.HttpService;
+import zkchain.execution.Account;
+import zkchain.execution.CachingNodeStore;
+import zkchain.execution.Genesis;
+import zkchain.execution.JdbcNodeStore;
+import zkchain.execution.NodeStore;
+import zkchain.l1.L1Deployment;
+import zkchain.l1.L1Sender;
+import zkchain.l1.ZkChainRollup;
+import zkchain.protocol.Address;
+import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.Hash32;
+
+/**
+ * The trusted sequencer role: admits transactions over JSON-RPC into the open batch, closes,
+ * executes, signs and persists batches ({@link BatchSequencer}), serves them to the feed
+ * ({@link #closedFrom}) and sequences them on L1 ({@link L1Sequencing}).
+ *
+ * <p>All mutable state lives in the one BatchSequencer actor; the streams here only ask it, read
+ * the database, or call L1, on the sequencer's blocking dispatcher; the actor has a thread of its own.
+ */
+public final class Sequencer {
+  private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
+  /** Closed batches read from the database per query when replaying. */
+  private static final int REPLAY_PAGE = 256;
+  /** How long a caught-up reader waits for the next batch before looking at the database again. */
+  private static final Duration AWAIT_BATCH = Duration.ofSeconds(5);
+
+  private final ActorSystem<?> system;
+  private final SequencerSettings settings;
+  private final ActorRef<BatchSequencer.Command> actor;
+  private final SequencerBatchStore batches;
+  private final Executor blocking;
+  private final long chainId;
+  private final Address sequencerAddress;
+  private final Address coinbase;
+  private final Web3j l1;
+  private final UniqueKillSwitch l1Clock;
+  private final Optional<UniqueKillSwitch> l1Sequencing;
+  private final CompletableFuture<Done> stopped = new CompletableFuture<>();
+  private volatile CompletionStage<ServerBinding> binding;
+
+  private Sequencer(ActorSystem<?> system, SequencerSettings settings, ActorRef<BatchSequencer.Command> actor,
+      SequencerBatchStore batches, Executor blocking, long chainId, Address sequencerAddress, Address coinbase,
+      Web3j l1, UniqueKillSwitch l1Clock, Optional<UniqueKillSwitch> l1Sequencing) {
+    this.system = system;
+    this.settings = settings;
+    this.actor = actor;
+    this.batches = batches;
+    this.blocking = blocking;
+    this.chainId = chainId;
+    this.sequencerAddress = sequencerAddress;
+    this.coinbase = coinbase;
+    this.l1 = l1;
+    this.l1Clock = l1Clock;
+    this.l1Sequencing = l1Sequencing;
+  }
+
+  /**
+   * Starts the sequencer with the system's configuration: {@code zkchain.l1.url} and
+   * {@code zkchain.sequencer} (conf/sequencer.conf's defaults under whatever is set).
+   */
+  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, L1Deployment deployment,
+      Genesis genesis, Credentials sequencerKey) {
+    var config = system.settings().config();
+    String l1Url = config.getString("zkchain.l1.url");
+    if (l1Url.isEmpty()) throw new IllegalArgumentException("the sequencer needs L1: set zkchain.l1.url (--l1 URL)");
+    return start(system, dataSource, deployment, genesis, sequencerKey, l1Url, SequencerSettings.from(config));
+  }
+
+  /**
+   * Starts the sequencer: checks the genesis, the key and the database against the deployment,
+   * resumes after the last persisted batch, and starts sequencing on L1 (when enabled). Blocks
+   * while it reads L1 and the database; call it at boot, not from an actor. The JSON-RPC route is
+   * {@link #rpcRoute()}; {@link #bindRpc()} serves it on the configured interface and port.
+   *
+   * @param dataSource the node's database, with the schema applied (sequencer_batch, trie_node)
+   * @param sequencerKey the L1 trusted sequencer's key: signs the feed and pays for sequenceBatches
+   * @param l1Url the L1 JSON-RPC endpoint the deployment lives on
+   */
+  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, L1Deployment deployment,
+      Genesis genesis, Credentials sequencerKey, String l1Url, SequencerSettings settings) {
+    if (genesis.chainId() != deployment.l2ChainId()) {
+      throw new IllegalArgumentException("the genesis is for chain " + genesis.chainId() + ", the rollup at "
+          + deployment.rollup() + " for chain " + deployment.l2ChainId());
+    }
+    NodeStore store = new CachingNodeStore(new JdbcNodeStore(dataSource), settings.trieCacheNodes());
+    Hash32 genesisRoot = genesis.write(store);
+    if (!genesisRoot.equals(Hash32.of(deployment.genesisRoot()))) {
+      throw new IllegalArgumentException("the genesis has state root " + genesisRoot + ", the rollup at "
+          + deployment.rollup() + " was deployed with " + deployment.genesisRoot());
+    }
+    Web3j web3j = Web3j.build(new HttpService(l1Url));
+    try {
+      L1Sender sender = L1Sender.of(web3j, sequencerKey);
+      ZkChainRollup rollup = ZkChainRollup.at(sender, deployment.rollup());
+      Address sequencerAddress = Address.of(sequencerKey.getAddress());
+      if (!Address.of(rollup.trustedSequencer()).equals(sequencerAddress)) {
+        throw new IllegalArgumentException("key " + sequencerAddress + " is not the rollup's trusted sequencer "
+            + rollup.trustedSequencer() + ": nodes would refuse every batch it signs");
+      }
+      SequencerBatchStore batches = new SequencerBatchStore(dataSource);
+      long lastClosed = batches.last().map(m -> m.batch().number()).orElse(0L);
+      long onL1 = rollup.lastBatchSequenced();
+      if (onL1 > lastClosed) {
+        throw new IllegalStateException("L1 has sequenced up to batch " + onL1 + " but the database has closed only "
+            + "up to " + lastClosed + "; the sequencer will not close those numbers again");
+      }
+      Address coinbase = settings.coinbase().map(Address::of).orElse(sequencerAddress);
+      String dispatcher = dispatcher(system, SequencerSettings.DISPATCHER);
+      Executor blocking = system.dispatchers().lookup(
+          DispatcherSelector.fromConfig(dispatcher(system, SequencerSettings.BLOCKING_DISPATCHER)));
+
+      BatchCloser closer = new BatchCloser(new zkchain.execution.Executor(store, genesis.chainConfig()),
+          genesis.chainId(), sequencerKey.getEcKeyPair());
+      BatchSequencer.Setup setup = new BatchSequencer.Setup(store, genesis.chainConfig(), coinbase, closer, batches,
+          SequencerHead.genesis(genesisRoot, rollup.lastTimestamp()), latestL1Timestamp(web3j),
+          settings.maxTransactions(), settings.maxDelay(), Clock.systemUTC());
+      // a failure while closing restarts the actor from the database, never from half-done memory
+      Behavior<BatchSequencer.Command> behavior = Behaviors.supervise(BatchSequencer.create(setup))
+          .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+      // a system actor: the role is started from outside the guardian, on whatever ActorSystem Main made
+      ActorRef<BatchSequencer.Command> actor = system.systemActorOf(behavior,
+          "sequencer-" + UUID.randomUUID().toString().substring(0, 8), DispatcherSelector.fromConfig(dispatcher));
+
+      UniqueKillSwitch clock = startL1Clock(system, web3j, actor, blocking, settings.l1ClockInterval());
+      Optional<UniqueKillSwitch> sequencing = Optional.empty();
+      if (settings.l1Enabled()) {
+        if (settings.divergentBatchTestHook() > 0) {
+          log.warn("TEST HOOK on: batch {} will be sequenced on L1 with other data than the feed sent",
+              settings.divergentBatchTestHook());
+        }
+        L1Sequencing l1Sequencing = new L1Sequencing(rollup, batches, coinbase.hex(), settings.batchesPerCall(),
+            settings.divergentBatchTestHook());
+        sequencing = Optional.of(startL1Sequencing(system, l1Sequencing, blocking, settings));
+      }
+      log.info("Sequencer {} started for chain {} on rollup {} (coinbase {}, L1 has batches up to {})",
+          sequencerAddress, genesis.chainId(), deployment.rollup(), coinbase, onL1);
+      return new Sequencer(system, settings, actor, batches, blocking, genesis.chainId(), sequencerAddress, coinbase,
+          web3j, clock, sequencing);
+    } catch (RuntimeException e) {
+      web3j.shutdown();
+      throw e;
+    }
+  }
+
+  /** The sequencer's own dispatcher when conf/sequencer.conf is included, else the node's blocking one. */
+  private static String dispatcher(ActorSystem<?> system, String path) {
+    if (system.settings().config().hasPath(path)) return path;
+    log.warn("{} is not configured (include sequencer.conf); using zkchain.blocking-dispatcher", path);
+    return "zkchain.blocking-dispatcher";
+  }
+
+  /** Every closed batch from {@code number} on, in order: the persisted ones, then each new one as it closes. */
+  public Source<BatchMessage, NotUsed> closedFrom(long number) {
+    return Source.unfoldAsync(Math.max(1, number), this::nextClosed).mapConcat(page -> page);
+  }
+
+  /** A page of closed batches from {@code next}; when there is none yet, waits until one closes. */
+  private CompletionStage<Optional<Pair<Long, List<BatchMessage>>>> nextClosed(long next) {
+    if (stopped.isDone()) return CompletableFuture.completedFuture(Optional.empty());
+    return CompletableFuture.supplyAsync(() -> batches.from(next, REPLAY_PAGE), blocking).thenCompose(page -> {
+      if (!page.isEmpty()) {
+        long after = page.get(page.size() - 1).batch().number() + 1;
+        return CompletableFuture.completedFuture(Optional.of(Pair.create(after, page)));
+      }
+      // woken by the actor once `next` is persisted; a timeout (actor restarting) just reads again
+      return AskPattern.<BatchSequencer.Command, SequencerHead>ask(actor, r -> new BatchSequencer.AwaitBatch(next, r),
+              AWAIT_BATCH, system.scheduler())
+          .handle((head, e) -> Optional.of(Pair.create(next, List.<BatchMessage>of())));
+    });
+  }
+
+  /** The last closed batch. */
+  public CompletionStage<SequencerHead> head() {
+    return AskPattern.ask(actor, BatchSequencer.GetHead::new, settings.rpcTimeout(), system.scheduler());
+  }
+
+  public long chainId() {
+    return chainId;
+  }
+
+  /** The trusted sequencer's address: the signer of every batch. */
+  public Address sequencerAddress() {
+    return sequencerAddress;
+  }
+
+  public Address coinbase() {
+    return coinbase;
+  }
+
+  /** POST / JSON-RPC 2.0: eth_sendRawTransaction, eth_chainId, eth_getTransactionCount, eth_blockNumber, … */
+  public Route rpcRoute() {
+    return new JsonRpc(new JsonRpc.Backend() {
+      @Override
+      public long chainId() {
+        return chainId;
+      }
+
+      @Override
+      public CompletionStage<Admission> submit(byte[] raw) {
+        return AskPattern.ask(actor, r -> new BatchSequencer.SubmitTransaction(raw, r), settings.rpcTimeout(),
+            system.scheduler());
+      }
+
+      @Override
+      public CompletionStage<Account> account(Address address, boolean pending) {
+        return AskPattern.ask(actor, r -> new BatchSequencer.GetAccount(address, pending, r), settings.rpcTimeout(),
+            system.scheduler());
+      }
+
+      @Override
+      public CompletionStage<SequencerHead> head() {
+        return Sequencer.this.head();
+      }
+    }).route();
+  }
+
+  /** Serves {@link #rpcRoute()} on zkchain.sequencer.rpc.interface and port (0 picks a free port). */
+  public synchronized CompletionStage<ServerBinding> bindRpc() {
+    if (binding == null) {
+      binding = Http.get(system).newServerAt(settings.rpcInterface(), settings.rpcPort()).bind(rpcRoute());
+      binding.thenAccept(b -> log.info("Sequencer JSON-RPC on http://{}:{}", b.localAddress().getHostString(),
+          b.localAddress().getPort()));
+    }
+    return binding;
+  }
+
+  /**
+   * Stops admitting, closing and sequencing. The open batch is closed first, so every transaction
+   * eth_sendRawTransaction accepted is in a persisted batch for the next start. An L1 call in
+   * flight may still complete: harmless, the next start asks L1 where to continue.
+   */
+  public CompletionStage<Done> stop() {
+    stopped.complete(Done.getInstance());
+    l1Clock.shutdown();
+    l1Sequencing.ifPresent(UniqueKillSwitch::shutdown);
+    CompletionStage<Done> unbound = binding == null ? CompletableFuture.completedFuture(Done.getInstance())
+        : binding.thenCompose(ServerBinding::unbind).thenApply(x -> Done.getInstance());
+    CompletionStage<Done> actorStopped = unbound.thenCompose(u -> AskPattern.<BatchSequencer.Command, Done>ask(actor,
+        BatchSequencer.Stop::new, settings.rpcTimeout(), system.scheduler()));
+    return actorStopped.whenComplete((d, e) -> l1.shutdown());
+  }
+
+  // ---- streams ----
+
+  /** Tells the actor the latest L1 block's timestamp; an L1 that does not answer leaves the last one. */
+  private static UniqueKillSwitch startL1Clock(ActorSystem<?> system, Web3j web3j,
+      ActorRef<BatchSequencer.Command> actor, Executor blocking, Duration interval) {
+    return Source.tick(interval, interval, Tick.TICK)
+        .mapAsync(1, t -> CompletableFuture.supplyAsync(() -> latestL1Timestamp(web3j), blocking)
+            .handle((ts, e) -> e == null ? Optional.of(ts) : Optional.<Long>empty()))
+        .mapConcat(ts -> ts.map(List::of).orElse(List.of()))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .to(Sink.foreach(ts -> actor.tell(new BatchSequencer.L1Time(ts))))
+        .run(system);
+  }
+
+  /** Every interval, sequences closed batches until L1 has them all; any failure restarts it with backoff. */
+  private static UniqueKillSwitch startL1Sequencing(ActorSystem<?> system, L1Sequencing l1Sequencing,
+      Executor blocking, SequencerSettings settings) {
+    // the failure is logged once, in one line, by sequenceUntilIdle; the restart itself is a detail
+    RestartSettings restart = RestartSettings.create(settings.retryMinBackoff(), settings.retryMaxBackoff(), 0.2)
+        .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
+    return RestartSource.withBackoff(restart, () -> Source.tick(Duration.ZERO, settings.l1Interval(), Tick.TICK)
+            .mapAsync(1, t -> CompletableFuture.supplyAsync(() -> sequenceUntilIdle(l1Sequencing), blocking)))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .to(Sink.ignore())
+        .run(system);
+  }
+
+  private static long sequenceUntilIdle(L1Sequencing l1Sequencing) {
+    try {
+      while (true) {
+        if (l1Sequencing.sequenceNext() instanceof L1Sequencing.Idle idle) return idle.lastBatchSequenced();
+      }
+    } catch (RuntimeException e) {
+      log.warn("Sequencing on L1 failed, retrying with backoff: {}", e.getMessage());
+      throw e;
+    }
+  }
+
+  private static long latestL1Timestamp(Web3j web3j) {
+    try {
+      return web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send().getBlock().getTimestamp()
+          .longValueExact();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the latest L1 block: " + e.getMessage(), e);
+    }
+  }
+
+  private enum Tick { TICK }
+}

@@ -25,7 +25,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -39,7 +38,6 @@ import zkchain.execution.CachingNodeStore;
 import zkchain.execution.Genesis;
 import zkchain.execution.JdbcNodeStore;
 import zkchain.execution.NodeStore;
-import zkchain.l1.L1Block;
 import zkchain.l1.L1Chain;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Finality;
@@ -108,13 +106,47 @@ public final class Aggregator {
   /**
    * What the aggregator has done so far.
    *
+   * @param resumedAfterBatch the verified batch it started following L1 after (0: the genesis; -1: not yet)
    * @param lastExecutedBatch the newest sequence boundary it executed
    * @param lastVerifiedBatch the contract's, as last read
+   * @param attempts verification decisions taken, one per interval at most, including "nothing to verify"
    * @param reverts verification attempts the contract refused (each retry counts)
    */
-  public record Status(long lastExecutedBatch, long lastVerifiedBatch, long verifications, long reverts,
-                       String lastRevertReason, boolean stateRootMismatch, String lastError) {
-    static final Status STARTING = new Status(0, 0, 0, 0, null, false, null);
+  public record Status(long resumedAfterBatch, long lastExecutedBatch, long lastVerifiedBatch, long attempts,
+                       long verifications, long reverts, String lastRevertReason, boolean stateRootMismatch,
+                       String lastError) {
+    static final Status STARTING = new Status(-1, 0, 0, 0, 0, 0, null, false, null);
+
+    Status resumedAfter(long batch) {
+      return new Status(batch, batch, batch, attempts, verifications, reverts, lastRevertReason, stateRootMismatch,
+          lastError);
+    }
+
+    Status executed(long batch) {
+      return new Status(resumedAfterBatch, batch, lastVerifiedBatch, attempts, verifications, reverts,
+          lastRevertReason, stateRootMismatch, lastError);
+    }
+
+    Status failed(String error) {
+      return new Status(resumedAfterBatch, lastExecutedBatch, lastVerifiedBatch, attempts, verifications, reverts,
+          lastRevertReason, stateRootMismatch, error);
+    }
+
+    Status after(BatchVerification.Outcome outcome) {
+      if (outcome instanceof BatchVerification.Verified v) {
+        return new Status(resumedAfterBatch, lastExecutedBatch, v.finalNewBatch(), attempts + 1, verifications + 1,
+            reverts, lastRevertReason, false, null);
+      } else if (outcome instanceof BatchVerification.Reverted r) {
+        return new Status(resumedAfterBatch, lastExecutedBatch, r.initNumBatch(), attempts + 1, verifications,
+            reverts + 1, r.reason(), false, null);
+      } else if (outcome instanceof BatchVerification.StateRootMismatch m) {
+        return new Status(resumedAfterBatch, lastExecutedBatch, m.initNumBatch(), attempts + 1, verifications,
+            reverts, lastRevertReason, true, null);
+      }
+      long verified = ((BatchVerification.NothingToVerify) outcome).lastVerifiedBatch();
+      return new Status(resumedAfterBatch, lastExecutedBatch, verified, attempts + 1, verifications, reverts,
+          lastRevertReason, false, null);
+    }
   }
 
   /** What following L1 has reached: the executed boundaries and L1's head, for the next attempt. */
@@ -169,11 +201,14 @@ public final class Aggregator {
     zkchain.execution.Executor executor = new zkchain.execution.Executor(store, genesis.chainConfig());
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(dispatcher(system, settings)));
     ZkChainRollup reading = ZkChainRollup.at(web3j, deployment.rollup());
-    L1Sender sender = L1Sender.of(web3j, keys.aggregator());
+    // the deployment's L1 chain id: starting needs no L1 round trip, so a down L1 is retried like any other error
+    L1Sender sender = new L1Sender(web3j, keys.aggregator(), deployment.l1ChainId(), Duration.ofMillis(100),
+        Duration.ofMinutes(5));
     BatchVerification verification = new BatchVerification(ZkChainRollup.at(sender, deployment.rollup()),
         sender.address(), keys.prover(), deployment.l2ChainId(), settings);
 
-    AtomicReference<Position> committed = new AtomicReference<>(initial(deployment));
+    // null until the first run found where to resume; then the last step the stream completed
+    AtomicReference<Position> committed = new AtomicReference<>();
     AtomicReference<Status> status = new AtomicReference<>(Status.STARTING);
     AtomicReference<CompletableFuture<?>> inFlight = new AtomicReference<>(CompletableFuture.completedFuture(null));
     log.info("aggregator {} for rollup {} (prover {}): verifying at most every {}, {} L1 blocks deep, {}",
@@ -182,31 +217,40 @@ public final class Aggregator {
         settings.maxBatchesPerProof() == 0 ? "no cap" : "at most " + settings.maxBatchesPerProof() + " batches a proof");
 
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2);
-    Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () -> {
-      Position from = committed.get();
-      L1Traversal traversal = new L1Traversal(web3j, reading, settings.traversal(), from.chain());
-      SequencedBatchReader reader = new SequencedBatchReader(reading);
-      BatchExecution execution = new BatchExecution(executor, from.checkpoints());
-      return Source.repeat(Done.getInstance())
-          .via(followL1(blocking, traversal))
-          .via(idleWait(system, settings.pollInterval()))
-          .via(readCalldata(blocking, reader))
-          .via(execute(blocking, execution))
-          .map(planned -> commit(committed, status, planned))
-          // verification is slower than following: it works from the newest state L1 has reached
-          .conflate((older, newer) -> newer)
-          .throttle(1, settings.interval())
-          .via(verify(blocking, verification, inFlight))
-          .map(outcome -> report(status, outcome))
-          .mapError(Throwable.class, e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            log.warn("aggregator failed, retrying with backoff from L1 block {}: {}",
-                committed.get().chain().tip().number(), cause.toString());
-            status.updateAndGet(s -> new Status(s.lastExecutedBatch(), s.lastVerifiedBatch(), s.verifications(),
-                s.reverts(), s.lastRevertReason(), s.stateRootMismatch(), cause.toString()));
-            return cause;
-          });
-    });
+    Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
+        Source.completionStage(async(blocking, () -> {
+          // only the first run looks for where to resume; a restart continues from the last completed step
+          if (committed.get() == null) {
+            ResumePoint from = ResumePoint.find(web3j, reading, deployment, store, settings.traversal().chunkSize());
+            committed.set(position(from));
+            status.updateAndGet(s -> s.resumedAfter(from.boundary().numBatch()));
+          }
+          return committed.get();
+        }))
+        .flatMapConcat(from -> {
+          L1Traversal traversal = new L1Traversal(web3j, reading, settings.traversal(), from.chain());
+          SequencedBatchReader reader = new SequencedBatchReader(reading);
+          BatchExecution execution = new BatchExecution(executor, from.checkpoints());
+          return Source.repeat(Done.getInstance())
+              .via(followL1(blocking, traversal))
+              .via(idleWait(system, settings.pollInterval()))
+              .via(readCalldata(blocking, reader))
+              .via(execute(blocking, execution))
+              .map(planned -> commit(committed, status, planned))
+              // verification is slower than following: it works from the newest state L1 has reached
+              .conflate((older, newer) -> newer)
+              .throttle(1, settings.interval())
+              .via(verify(blocking, verification, inFlight));
+        })
+        .map(outcome -> report(status, outcome))
+        .mapError(Throwable.class, e -> {
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          Position at = committed.get();
+          log.warn("aggregator failed, retrying with backoff from L1 block {}: {}",
+              at == null ? "(not started)" : at.chain().tip().number(), cause.toString());
+          status.updateAndGet(s -> s.failed(cause.toString()));
+          return cause;
+        }));
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = aggregate
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.ignore(), Keep.both())
@@ -263,12 +307,13 @@ public final class Aggregator {
 
   // ---- state ----
 
-  /** Before the deployment's first block: the genesis, nothing sequenced, the deployed sequencer. */
-  private static Position initial(L1Deployment d) {
+  private static Position position(ResumePoint from) {
     TreeMap<Long, L1View> checkpoints = new TreeMap<>();
-    checkpoints.put(d.deployBlock(), new L1View(0, d.genesisRoot(), Hash32.ZERO.hex(), 0, d.trustedSequencer()));
-    return new Position(L1Chain.startingAt(new L1Block(d.deployBlock(), d.deployBlockHash())), checkpoints,
-        SequenceBoundaries.genesis(d.genesisRoot(), Hash32.ZERO.hex(), d.deployBlock()), d.deployBlock());
+    checkpoints.put(from.block().number(), from.view());
+    TreeMap<Long, SequenceBoundaries.Boundary> boundaries = new TreeMap<>();
+    boundaries.put(from.boundary().numBatch(), from.boundary());
+    return new Position(L1Chain.startingAt(from.block()), checkpoints, new SequenceBoundaries(boundaries),
+        from.block().number());
   }
 
   private static Followed commit(AtomicReference<Position> committed, AtomicReference<Status> status,
@@ -284,32 +329,13 @@ public final class Aggregator {
     SequenceBoundaries boundaries = before.boundaries().after(planned)
         .forgetBelow(status.get().lastVerifiedBatch(), chain.blocks().get(0).number());
     committed.set(new Position(chain, planned.checkpoints(), boundaries, head));
-    update(status, s -> new Status(boundaries.lastExecuted(), s.lastVerifiedBatch(), s.verifications(), s.reverts(),
-        s.lastRevertReason(), s.stateRootMismatch(), s.lastError()));
+    status.updateAndGet(s -> s.executed(boundaries.lastExecuted()));
     return new Followed(boundaries, head);
   }
 
   private static BatchVerification.Outcome report(AtomicReference<Status> status, BatchVerification.Outcome outcome) {
-    update(status, s -> {
-      if (outcome instanceof BatchVerification.Verified v) {
-        return new Status(s.lastExecutedBatch(), v.finalNewBatch(), s.verifications() + 1, s.reverts(),
-            s.lastRevertReason(), false, null);
-      } else if (outcome instanceof BatchVerification.Reverted r) {
-        return new Status(s.lastExecutedBatch(), r.initNumBatch(), s.verifications(), s.reverts() + 1, r.reason(),
-            false, null);
-      } else if (outcome instanceof BatchVerification.StateRootMismatch m) {
-        return new Status(s.lastExecutedBatch(), m.initNumBatch(), s.verifications(), s.reverts(),
-            s.lastRevertReason(), true, null);
-      }
-      BatchVerification.NothingToVerify n = (BatchVerification.NothingToVerify) outcome;
-      return new Status(s.lastExecutedBatch(), n.lastVerifiedBatch(), s.verifications(), s.reverts(),
-          s.lastRevertReason(), false, null);
-    });
+    status.updateAndGet(s -> s.after(outcome));
     return outcome;
-  }
-
-  private static void update(AtomicReference<Status> status, UnaryOperator<Status> change) {
-    status.updateAndGet(change);
   }
 
   /** The configured dispatcher, or the node's blocking one until application.conf includes aggregator.conf. */

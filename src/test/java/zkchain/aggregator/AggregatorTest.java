@@ -158,6 +158,7 @@ class AggregatorTest {
     assertEquals(List.of(10L, 20L, 25L, 35L, 45L, 50L), verifiedRanges(), "every range once, none skipped");
     assertEquals(0, second.status().reverts());
     assertEquals(3, second.status().verifications());
+    assertEquals(25, second.status().resumedAfterBatch(), "its trie store holds batch 25: no re-execution before it");
     assertEquals(l1.root(50).hex(), l1.rollup().batchNumToStateRoot(50));
 
     // And one with an empty database executes from the genesis and goes on from there.
@@ -168,6 +169,22 @@ class AggregatorTest {
     awaitVerified(55);
     assertEquals(l1.root(55).hex(), l1.rollup().batchNumToStateRoot(55));
     assertEquals(0, third.status().reverts());
+    assertEquals(0, third.status().resumedAfterBatch(), "a new trie store executes from the genesis");
+  }
+
+  @Test
+  void waitsUntilTheNewestBoundaryIsMinConfirmationsDeep() {
+    l1.sequence(5, 2); // one L1 block each, the second at L1's head
+    Aggregator a = start(Aggregator.Keys.dev(), freshH2(), defaults.withMinConfirmations(3));
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastExecutedBatch() == 10 && a.status().attempts() >= 3));
+    assertEquals(0, l1.rollup().lastVerifiedBatch(), "batch 5 is 1 block deep, batch 10 at the head");
+
+    l1.mine(2); // batch 5 is now 3 blocks deep, batch 10 two
+    awaitVerified(5);
+    l1.mine(1); // (the verification's own L1 block may already have made batch 10 deep enough)
+    awaitVerified(10);
+    assertEquals(List.of(5L, 10L), verifiedRanges());
+    assertEquals(0, a.status().reverts());
   }
 
   @Test

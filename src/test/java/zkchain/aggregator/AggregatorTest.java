@@ -200,4 +200,25 @@ class AggregatorTest {
     assertEquals(0, l1.rollup().lastVerifiedBatch());
     assertEquals(List.of(), verifiedRanges());
   }
+
+  @Test
+  void anL1ReorgOfASequenceIsExecutedAgainAndOfAVerificationVerifiedAgain() {
+    l1.sequence(5, 2);
+    Aggregator a = start(Aggregator.Keys.dev(), freshH2(), defaults.withMinConfirmations(3));
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastExecutedBatch() == 10));
+
+    // batches 6..10 leave L1 before they are deep enough, and other batches 6..10 take their place
+    l1.reorg(1);
+    l1.sequence(5, 1);
+    l1.mine(3);
+    awaitVerified(10);
+    assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10), "the root of the batches L1 now has");
+
+    // the verification itself leaves L1: lastVerifiedBatch is 0 again, and the aggregator verifies again
+    l1.reorg(1);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().verifications() == 2), "verified again: " + a.status());
+    assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10));
+    assertEquals(List.of(10L), verifiedRanges());
+    assertEquals(0, a.status().reverts());
+  }
 }

@@ -11,7 +11,10 @@ import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
 import zkchain.l1.Deployer;
 import zkchain.l1.L1Deployment;
+import zkchain.aggregator.AggregatorRole;
+import zkchain.devnet.Devnet;
 import zkchain.node.ZkChainNode;
+import zkchain.sequencer.SequencerRole;
 import zkchain.protocol.Hash32;
 
 /** Picks the role from the command line, layers the configuration, boots the system. */
@@ -22,8 +25,13 @@ public final class Main {
       usage: zkchain <role> [options]
 
       roles:
+        devnet      a whole local rollup: anvil, contracts, sequencer, aggregator, a node and a
+                    load generator; prints the stage heads every second; Ctrl-C stops it
         node        an L2 node: batch entities, stage heads, management HTTP; with --l1 and
-                    --rollup it syncs the rollup from L1 (Virtual and Consolidated)
+                    --rollup it syncs the rollup from L1 (Virtual and Consolidated), with
+                    --feed it follows the sequencer's feed (Trusted)
+        sequencer   the trusted sequencer: JSON-RPC for wallets, batches, feed, L1 sequencing
+        aggregator  the trusted aggregator: proves and verifies Virtual batches on L1
         deploy-l1   deploys the verifier and ZkChainRollup to --l1 and writes --out FILE
 
       options:
@@ -32,6 +40,9 @@ public final class Main {
         --http-port P      management HTTP port (default 8080)
         --l1 URL           L1 JSON-RPC endpoint
         --rollup FILE      the deployment file written by deploy-l1
+        --feed URL[,URL]   (node) the sequencer feed(s) to follow, e.g. ws://127.0.0.1:8081/feed;
+                           the next URL is the failover; every node serves its own feed on /feed
+        --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8545)
         --out FILE         (deploy-l1) where to write the deployment file
         --help             this text
 
@@ -46,11 +57,11 @@ public final class Main {
     }
   }
 
-  record Invocation(String role, Config config) {}
+  record Invocation(String role, Config config, Map<String, Object> flags, File configFile) {}
 
-  static final List<String> ROLES = List.of("node", "deploy-l1");
+  static final List<String> ROLES = List.of("node", "sequencer", "aggregator", "devnet", "deploy-l1");
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     Invocation inv;
     try {
       inv = parse(args);
@@ -70,9 +81,52 @@ public final class Main {
         ZkChainNode node = ZkChainNode.start(inv.config());
         node.system().getWhenTerminated().toCompletableFuture().join();
       }
+      case "sequencer" -> awaitTermination(SequencerRole.start(inv.config()).process().system());
+      case "aggregator" -> awaitTermination(AggregatorRole.start(inv.config()).process().system());
+      case "devnet" -> runDevnet(inv);
       case "deploy-l1" -> deployL1(inv.config());
       default -> throw new IllegalStateException("unreachable: role " + inv.role());
     }
+  }
+
+  private static void awaitTermination(akka.actor.typed.ActorSystem<?> system) {
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Runs the devnet until Ctrl-C, printing a line of the stage heads every second. */
+  static void runDevnet(Invocation inv) throws Exception {
+    Map<String, Object> flags = new HashMap<>(inv.flags());
+    // The devnet stops its parts in order on Ctrl-C; Akka's own JVM hooks would race it.
+    flags.put("akka.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
+    Devnet devnet = Devnet.start(flags, inv.configFile(), System.out);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread stopper = new Thread(() -> {
+      stopping.set(true);
+      System.out.println();
+      System.out.println("stopping the devnet ...");
+      devnet.close();
+      System.out.println("stopped.");
+    }, "devnet-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    boolean tty = System.console() != null;
+    long start = System.nanoTime();
+    long lastSent = 0;
+    while (!stopping.get()) {
+      Thread.sleep(1000);
+      if (stopping.get()) break;
+      long sent = devnet.transfersSent();
+      String line;
+      try {
+        line = devnet.line((System.nanoTime() - start) / 1_000_000_000L, sent - lastSent);
+      } catch (RuntimeException e) {
+        if (stopping.get()) break; // the devnet is stopping under us
+        throw e;
+      }
+      lastSent = sent;
+      System.out.print(tty ? "\r" + line : line + "\n");
+      System.out.flush();
+    }
+    stopper.join(); // the JVM exits once the devnet has stopped
   }
 
   /** Parses the command line; null means --help. */
@@ -97,11 +151,13 @@ public final class Main {
         case "--http-port" -> overrides.put("zkchain.http.port", port(flag, value));
         case "--l1" -> overrides.put("zkchain.l1.url", value);
         case "--rollup" -> overrides.put("zkchain.l1.rollup-file", value);
+        case "--feed" -> overrides.put("zkchain.feed.client.urls", List.of(value.split(",")));
+        case "--rpc-port" -> overrides.put("zkchain.sequencer.rpc.port", port(flag, value));
         case "--out" -> overrides.put("zkchain.deploy.out", value);
         default -> throw new UsageException("unknown option '" + flag + "'");
       }
     }
-    Invocation inv = new Invocation(role, loadConfig(overrides, configFile));
+    Invocation inv = new Invocation(role, loadConfig(overrides, configFile), overrides, configFile);
     if (role.equals("deploy-l1")
         && (inv.config().getString("zkchain.l1.url").isEmpty() || !inv.config().hasPath("zkchain.deploy.out"))) {
       throw new UsageException("deploy-l1 needs --l1 URL and --out FILE");

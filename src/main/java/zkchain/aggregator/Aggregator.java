@@ -216,7 +216,9 @@ public final class Aggregator {
         settings.interval(), settings.minConfirmations(),
         settings.maxBatchesPerProof() == 0 ? "no cap" : "at most " + settings.maxBatchesPerProof() + " batches a proof");
 
-    RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2);
+    // failures are logged once where they are handled; the restart itself only at debug level
+    RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
+        .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
         Source.completionStage(async(blocking, () -> {
           // only the first run looks for where to resume; a restart continues from the last completed step

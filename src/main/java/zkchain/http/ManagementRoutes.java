@@ -47,7 +47,20 @@ public final class ManagementRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final JdbcReadJournal readJournal;
 
+  private final Route extra;
+  private final java.util.function.Supplier<Map<String, Object>> extraStatus;
+
   public ManagementRoutes(ActorSystem<?> system) {
+    this(system, null, Map::of);
+  }
+
+  /**
+   * @param extra more routes on the same port (the node's feed), or null
+   * @param extraStatus more sections of /status, by name
+   */
+  public ManagementRoutes(ActorSystem<?> system, Route extra, java.util.function.Supplier<Map<String, Object>> extraStatus) {
+    this.extra = extra;
+    this.extraStatus = extraStatus;
     this.system = system;
     this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
     this.readJournal = PersistenceQuery.get(Adapter.toClassic(system))
@@ -83,6 +96,7 @@ public final class ManagementRoutes extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> batch(number))),
             path("events", () -> get(() -> events(number))))))),
         path("status", () -> get(this::status)),
+        extra != null ? extra : reject(),
         AkkaManagement.get(Adapter.toClassic(system)).getRoutes())));
   }
 
@@ -160,6 +174,7 @@ public final class ManagementRoutes extends AllDirectives {
         sync.put("secondsSpent", spent);
         body.put("l1", sync);
       }
+      body.putAll(extraStatus.get());
       body.put("cluster", Map.of(
           "self", cluster.selfMember().address().toString(),
           "selfStatus", cluster.selfMember().status().toString(),

@@ -30,6 +30,8 @@ public final class Anvil implements AutoCloseable {
   public static Anvil start(List<String> extraArgs) {
     int port = freePort();
     List<String> cmd = new ArrayList<>();
+    // A session of its own: Ctrl-C on the terminal must not kill L1 before the roles using it stop.
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
     cmd.add(executable().toString());
     cmd.add("--host");
     cmd.add("127.0.0.1");
@@ -50,7 +52,7 @@ public final class Anvil implements AutoCloseable {
       }
       return new Anvil(p, port);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start anvil (" + cmd.get(0) + "): " + e.getMessage()
+      throw new IllegalStateException("cannot start anvil (" + executable() + "): " + e.getMessage()
           + "; run `npm install` at the project root", e);
     } catch (Exception e) {
       throw new IllegalStateException("anvil failed to start: " + e.getMessage(), e);

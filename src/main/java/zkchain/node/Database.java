@@ -53,7 +53,9 @@ public final class Database implements Extension {
       if (url.isEmpty()) {
         if (kind == Kind.POSTGRES) throw new IllegalArgumentException("zkchain.db.url (ZKCHAIN_DB_URL) is required for postgres");
         Path file = Path.of(config.getString("zkchain.data-dir")).toAbsolutePath().resolve("db").resolve("zkchain");
-        url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false";
+        // The node closes its pools when its actor system stops; H2's own exit hook would close the
+        // database under a still-running shutdown.
+        url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;DB_CLOSE_ON_EXIT=FALSE";
       }
       String user = db.getString("user");
       if (user.isEmpty()) user = kind == Kind.H2 ? "sa" : "postgres";

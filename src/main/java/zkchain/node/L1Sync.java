@@ -19,12 +19,21 @@ import zkchain.protocol.Hash32;
 
 /** The node's L1 side when zkchain.l1.url is set: the deployment, the genesis state, the ingest stream. */
 final class L1Sync implements AutoCloseable {
+  /** The rollup this node follows: its deployment, genesis root and the executor on the node's store. */
+  record Chain(L1Deployment deployment, Hash32 genesisRoot, Executor executor) {}
+
   private final Web3j web3j;
   private final UniqueKillSwitch ingest;
+  private final Chain chain;
 
-  private L1Sync(Web3j web3j, UniqueKillSwitch ingest) {
+  private L1Sync(Web3j web3j, UniqueKillSwitch ingest, Chain chain) {
     this.web3j = web3j;
     this.ingest = ingest;
+    this.chain = chain;
+  }
+
+  Chain chain() {
+    return chain;
   }
 
   /** null when no L1 is configured: the node then serves what its journal holds. */
@@ -53,8 +62,9 @@ final class L1Sync implements AutoCloseable {
     Web3j web3j = Web3j.build(new HttpService(l1.getString("url"), http));
     L1Status.get(system).update(s -> new L1Status.Snapshot(true, deployment.rollup(), 0, deployment.deployBlock(),
         0, 0, deployment.trustedSequencer(), 0, 0, 0, 0, null, null));
-    UniqueKillSwitch ingest = L1Ingest.start(system, web3j, deployment, new Executor(store, genesis.chainConfig()));
-    return new L1Sync(web3j, ingest);
+    Executor executor = new Executor(store, genesis.chainConfig());
+    UniqueKillSwitch ingest = L1Ingest.start(system, web3j, deployment, executor);
+    return new L1Sync(web3j, ingest, new Chain(deployment, genesisRoot, executor));
   }
 
   @Override

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zkchain.batch.BatchEntity;
+import java.util.Map;
+import zkchain.feed.FeedServer;
 import zkchain.http.ManagementRoutes;
 
 /**
@@ -22,11 +24,13 @@ public final class ZkChainNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final L1Sync l1;
+  private final FeedSync feed;
 
-  private ZkChainNode(ActorSystem<Void> system, ServerBinding binding, L1Sync l1) {
+  private ZkChainNode(ActorSystem<Void> system, ServerBinding binding, L1Sync l1, FeedSync feed) {
     this.system = system;
     this.binding = binding;
     this.l1 = l1;
+    this.feed = feed;
   }
 
   /** Starts a node on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
@@ -36,15 +40,23 @@ public final class ZkChainNode implements AutoCloseable {
     try {
       BatchEntity.init(system);
       StageHeads.init(system);
+      L1Sync l1 = L1Sync.startIfConfigured(system);
+      // The feed needs the rollup (chain id, sequencer, genesis): it comes with L1.
+      FeedSync feed = l1 == null ? null : FeedSync.start(system, l1.chain());
+      ManagementRoutes routes = feed == null
+          ? new ManagementRoutes(system)
+          : new ManagementRoutes(system,
+              new FeedServer(system, feed.feedLog(), FeedServer.Settings.from(full)).route(),
+              () -> Map.of("feed", feed.status()));
       Config http = full.getConfig("zkchain.http");
       ServerBinding binding = Http.get(system)
           .newServerAt(http.getString("interface"), http.getInt("port"))
-          .bind(new ManagementRoutes(system).routes())
+          .bind(routes.routes())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      log.info("zk-chain {} up: management HTTP on http://{}:{}, database {}", full.getString("zkchain.role"),
-          http.getString("interface"), binding.localAddress().getPort(), Database.get(system).kind());
-      L1Sync l1 = L1Sync.startIfConfigured(system);
-      return new ZkChainNode(system, binding, l1);
+      log.info("zk-chain {} up: management HTTP on http://{}:{}{}, database {}", full.getString("zkchain.role"),
+          http.getString("interface"), binding.localAddress().getPort(), feed == null ? "" : " (feed on /feed)",
+          Database.get(system).kind());
+      return new ZkChainNode(system, binding, l1, feed);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
@@ -66,6 +78,7 @@ public final class ZkChainNode implements AutoCloseable {
   /** Stops the system (coordinated shutdown) and waits for it. */
   @Override
   public void close() {
+    if (feed != null) feed.close();
     if (l1 != null) l1.close();
     system.terminate();
     try {

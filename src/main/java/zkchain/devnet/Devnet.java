@@ -1,0 +1,148 @@
+package zkchain.devnet;
+
+import com.typesafe.config.Config;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import zkchain.DevKeys;
+import zkchain.Main;
+import zkchain.aggregator.AggregatorRole;
+import zkchain.execution.Genesis;
+import zkchain.execution.InMemoryNodeStore;
+import zkchain.l1.Anvil;
+import zkchain.l1.Deployer;
+import zkchain.node.Database;
+import zkchain.node.L1Status;
+import zkchain.node.StageHeads;
+import zkchain.node.ZkChainNode;
+import zkchain.sequencer.SequencerRole;
+
+/**
+ * `zkchain devnet`: a whole rollup on this machine with embedded defaults. anvil as L1 (a block a
+ * second), the contracts deployed with the dev keys, the trusted sequencer, the trusted
+ * aggregator, a node following the sequencer's feed and L1, and a load generator sending
+ * transfers through the sequencer's JSON-RPC. Prints a live line of the stage heads.
+ * Each run starts a fresh chain: anvil keeps nothing, so the devnet's data directory is cleared.
+ */
+public final class Devnet implements AutoCloseable {
+  /** The dev keys the load generator sends from (the roles' keys are left alone). */
+  static final List<Integer> LOAD_KEYS = List.of(4, 5, 6, 7, 8, 9);
+
+  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private ZkChainNode node;
+  private SequencerRole sequencer;
+  private LoadGenerator load;
+  private Anvil anvil;
+
+  private Devnet() {}
+
+  /**
+   * @param flags the command line's settings, for every role
+   * @param configFile the --config file, passed on to every role, or null
+   */
+  public static Devnet start(Map<String, Object> flags, File configFile, PrintStream out) throws IOException {
+    Devnet devnet = new Devnet();
+    try {
+      devnet.boot(flags, configFile, out);
+      return devnet;
+    } catch (RuntimeException | IOException e) {
+      devnet.close();
+      throw e;
+    }
+  }
+
+  private void boot(Map<String, Object> flags, File configFile, PrintStream out) throws IOException {
+    Config cli = Main.loadConfig(flags, configFile);
+    Path dir = Path.of(cli.getString("zkchain.data-dir")).toAbsolutePath().resolve("devnet");
+    clear(dir);
+    Files.createDirectories(dir);
+
+    anvil = Anvil.start("--block-time", "1");
+    running.push(anvil);
+    out.println("L1 (anvil):      " + anvil.url());
+
+    Genesis genesis = Genesis.load(Path.of(cli.getString("zkchain.genesis-file")));
+    Path rollupFile = dir.resolve("rollup.json");
+    var deployment = Deployer.run(anvil.url(), rollupFile, genesis.chainId(),
+        genesis.write(new InMemoryNodeStore()).hex());
+    out.println("rollup:          " + deployment.rollup() + " (deployment in " + rollupFile + ")");
+
+    sequencer = SequencerRole.start(roleConfig(flags, configFile, "sequencer", dir, 0, rollupFile, List.of()));
+    running.push(sequencer);
+    out.println("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl());
+
+    AggregatorRole aggregator = AggregatorRole.start(roleConfig(flags, configFile, "aggregator", dir, 0, rollupFile,
+        List.of()));
+    running.push(aggregator);
+    out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort());
+
+    int nodePort = cli.getInt("zkchain.http.port");
+    node = ZkChainNode.start(roleConfig(flags, configFile, "node", dir, nodePort, rollupFile,
+        List.of(sequencer.feedUrl())));
+    running.push(node);
+    out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed");
+
+    load = LoadGenerator.start(sequencer.rpcUrl(), LOAD_KEYS.stream().map(DevKeys::key).toList(),
+        cli.getDouble("zkchain.devnet.transfers-per-second"));
+    running.push(load);
+    out.println("load generator:  " + cli.getDouble("zkchain.devnet.transfers-per-second")
+        + " transfers/s from dev keys " + LOAD_KEYS);
+  }
+
+  private Config roleConfig(Map<String, Object> flags, File configFile, String role, Path dir, int httpPort,
+                            Path rollupFile, List<String> feeds) {
+    String l1Url = anvil.url();
+    Map<String, Object> o = new HashMap<>(flags);
+    o.put("zkchain.role", role);
+    o.put("zkchain.data-dir", dir.resolve(role).toString());
+    o.put("zkchain.http.port", httpPort);
+    o.put("zkchain.sequencer.rpc.port", 0);
+    o.put("akka.remote.artery.canonical.port", 0);
+    o.put("zkchain.l1.url", l1Url);
+    o.put("zkchain.l1.rollup-file", rollupFile.toString());
+    o.put("zkchain.feed.client.urls", feeds);
+    return Main.loadConfig(o, configFile);
+  }
+
+  /** One line of what the devnet is doing: the node's stage heads and the load. */
+  public String line(long seconds, long transfersLastSecond) {
+    var heads = StageHeads.read(Database.get(node.system()).dataSource());
+    var l1 = L1Status.get(node.system()).snapshot();
+    return String.format("[%4ds] batches: trusted %d  virtual %d  consolidated %d | %d transfers/s (%d sent) | L1 block %d",
+        seconds, heads.trusted(), heads.virtual(), heads.consolidated(), transfersLastSecond, load.sent(), l1.l1Head());
+  }
+
+  public long transfersSent() {
+    return load.sent();
+  }
+
+  public ZkChainNode node() {
+    return node;
+  }
+
+  private static void clear(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+
+  /** Stops everything, newest first: load, node, aggregator, sequencer, L1. */
+  @Override
+  public void close() {
+    while (!running.isEmpty()) {
+      try {
+        running.pop().close();
+      } catch (Exception e) {
+        System.err.println("devnet: stopping a component failed: " + e);
+      }
+    }
+  }
+}

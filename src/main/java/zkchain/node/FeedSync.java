@@ -1,0 +1,104 @@
+package zkchain.node;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.stream.KillSwitches;
+import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.Sink;
+import com.typesafe.config.Config;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zkchain.feed.FeedLog;
+import zkchain.feed.FeedMetrics;
+import zkchain.feed.FeedSource;
+import zkchain.feed.JdbcFeedLog;
+import zkchain.protocol.Address;
+
+/**
+ * The node's feed side: every signed batch it accepts is kept in its feed log, which its own feed
+ * route serves unchanged (a relay needs no trust: signatures are checked end to end); with feed
+ * URLs configured it also follows the sequencer's feed: verified batches are executed and
+ * recorded Trusted, then appended to the log.
+ */
+final class FeedSync implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FeedSync.class);
+
+  private final FeedLog feedLog;
+  private final FeedMetrics metrics;
+  private final TrustedExecution trusted;
+  private final UniqueKillSwitch ingest;
+
+  private FeedSync(FeedLog feedLog, FeedMetrics metrics, TrustedExecution trusted, UniqueKillSwitch ingest) {
+    this.feedLog = feedLog;
+    this.metrics = metrics;
+    this.trusted = trusted;
+    this.ingest = ingest;
+  }
+
+  FeedLog feedLog() {
+    return feedLog;
+  }
+
+  FeedMetrics metrics() {
+    return metrics;
+  }
+
+  TrustedExecution trusted() {
+    return trusted;
+  }
+
+  static FeedSync start(ActorSystem<?> system, L1Sync.Chain chain) {
+    Config config = system.settings().config();
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    Database db = Database.get(system);
+    FeedLog feedLog = new JdbcFeedLog(db.dataSource(), blocking, config);
+    FeedMetrics metrics = new FeedMetrics();
+    TrustedExecution trusted = new TrustedExecution(system, chain.executor(), chain.genesisRoot());
+    List<String> urls = FeedSource.Settings.urls(config);
+    if (urls.isEmpty()) return new FeedSync(feedLog, metrics, trusted, null);
+
+    L1Status l1 = L1Status.get(system);
+    UniqueKillSwitch ingest = FeedSource.from(urls,
+            () -> Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead()) + 1,
+            () -> Address.of(l1.snapshot().trustedSequencer()),
+            chain.deployment().l2ChainId(), FeedSource.Settings.from(config), metrics)
+        .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
+          if (outcome == TrustedExecution.Outcome.RECORDED) feedLog.append(message); // relayed unchanged
+          return outcome;
+        }, blocking))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .to(Sink.ignore())
+        .run(system);
+    log.info("following the sequencer feed at {}", urls);
+    return new FeedSync(feedLog, metrics, trusted, ingest);
+  }
+
+  /** The "feed" section of /status. */
+  java.util.Map<String, Object> status() {
+    var out = new java.util.LinkedHashMap<String, Object>();
+    out.put("following", ingest != null);
+    out.put("logHead", feedLog.head());
+    out.put("accepted", metrics.accepted());
+    var rejected = new java.util.LinkedHashMap<String, Long>();
+    metrics.rejectedByReason().forEach((reason, n) -> rejected.put(reason.label, n));
+    out.put("rejected", rejected);
+    out.put("duplicates", metrics.duplicates());
+    out.put("gaps", metrics.gaps());
+    out.put("reconnects", metrics.reconnects());
+    out.put("failovers", metrics.failovers());
+    var executed = new java.util.LinkedHashMap<String, Long>();
+    for (TrustedExecution.Outcome o : TrustedExecution.Outcome.values()) {
+      executed.put(o.name().toLowerCase().replace('_', '-'), trusted.count(o));
+    }
+    out.put("executed", executed);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (ingest != null) ingest.shutdown();
+  }
+}

@@ -1,0 +1,158 @@
+package zkchain.testing;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionEncoder;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Numeric;
+import zkchain.DevKeys;
+import zkchain.aggregator.AggregatorRole;
+import zkchain.execution.Genesis;
+import zkchain.execution.InMemoryNodeStore;
+import zkchain.l1.Anvil;
+import zkchain.l1.Deployer;
+import zkchain.l1.L1Deployment;
+import zkchain.l1.ZkChainRollup;
+import zkchain.node.ZkChainNode;
+import zkchain.sequencer.SequencerRole;
+
+/**
+ * A whole rollup for end-to-end tests, every part real: anvil as L1, the contracts, the trusted
+ * sequencer, the trusted aggregator and nodes, each its own actor system and H2 database.
+ */
+public final class LocalRollup implements AutoCloseable {
+  public static final Path GENESIS_FILE = Path.of("conf/genesis.json");
+
+  private final Path dir;
+  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private final Anvil anvil;
+  private final Path rollupFile;
+  private final L1Deployment deployment;
+  private SequencerRole sequencer;
+  private AggregatorRole aggregator;
+  private int nodes;
+
+  public LocalRollup(Path dir) throws IOException {
+    this.dir = dir;
+    // An L1 with blocks (1 s), as the devnet's: inclusion on L1 takes time, the feed does not.
+    this.anvil = Anvil.start("--block-time", "1");
+    running.push(anvil);
+    Genesis genesis = Genesis.load(GENESIS_FILE);
+    this.rollupFile = dir.resolve("rollup.json");
+    this.deployment = Deployer.run(anvil.url(), rollupFile, genesis.chainId(), genesis.write(new InMemoryNodeStore()).hex());
+  }
+
+  private Map<String, Object> role(String name, Map<String, Object> extra) {
+    Map<String, Object> o = new HashMap<>();
+    o.put("zkchain.role", name);
+    o.put("zkchain.l1.url", anvil.url());
+    o.put("zkchain.l1.rollup-file", rollupFile.toString());
+    o.put("zkchain.l1.poll-interval", "100ms");
+    o.put("zkchain.sequencer.rpc.port", 0);
+    o.put("zkchain.sequencer.batch.max-delay", "300ms");
+    o.put("zkchain.sequencer.l1.interval", "500ms");
+    o.put("zkchain.aggregator.interval", "500ms");
+    o.putAll(extra);
+    return o;
+  }
+
+  public SequencerRole startSequencer(Map<String, Object> extra) {
+    sequencer = SequencerRole.start(TestNodes.config(dir.resolve("sequencer"), role("sequencer", extra)));
+    running.push(sequencer);
+    return sequencer;
+  }
+
+  public AggregatorRole startAggregator() {
+    aggregator = AggregatorRole.start(TestNodes.config(dir.resolve("aggregator"), role("aggregator", Map.of())));
+    running.push(aggregator);
+    return aggregator;
+  }
+
+  /** A node following the given feeds (in failover order) and L1, in a data directory of its own. */
+  public ZkChainNode startNode(String name, List<String> feeds) {
+    ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve(name), role("node",
+        Map.of("zkchain.feed.client.urls", feeds, "zkchain.feed.client.silence-timeout", "3s"))));
+    running.push(node);
+    nodes++;
+    return node;
+  }
+
+  public static String feedUrl(ZkChainNode node) {
+    return node.httpUrl().replace("http://", "ws://") + "/feed";
+  }
+
+  public ZkChainRollup l1View() {
+    return ZkChainRollup.at(Web3j.build(new HttpService(anvil.url())), deployment.rollup());
+  }
+
+  public L1Deployment deployment() {
+    return deployment;
+  }
+
+  public Anvil anvil() {
+    return anvil;
+  }
+
+  /**
+   * Sends {@code count} transfers through the sequencer's JSON-RPC as a wallet does: chain id and
+   * pending nonce from the endpoint, each transaction signed locally (legacy and EIP-1559 in
+   * turn) and sent with eth_sendRawTransaction. Fails on the first refusal.
+   */
+  public void sendTransfers(int count) throws IOException {
+    Web3j l2 = Web3j.build(new HttpService(sequencer.rpcUrl()));
+    try {
+      long chainId = l2.ethChainId().send().getChainId().longValueExact();
+      List<Credentials> wallets = List.of(4, 5, 6, 7, 8, 9).stream().map(i -> Credentials.create(DevKeys.key(i))).toList();
+      long[] nonces = new long[wallets.size()];
+      for (int w = 0; w < wallets.size(); w++) {
+        nonces[w] = l2.ethGetTransactionCount(wallets.get(w).getAddress(), DefaultBlockParameterName.PENDING).send()
+            .getTransactionCount().longValueExact();
+      }
+      for (int i = 0; i < count; i++) {
+        int w = i % wallets.size();
+        String to = String.format("0x%040x", 0x1000 + i % 300);
+        BigInteger nonce = BigInteger.valueOf(nonces[w]++);
+        BigInteger value = BigInteger.valueOf(1_000 + i);
+        byte[] signed = i % 2 == 0
+            ? TransactionEncoder.signMessage(RawTransaction.createEtherTransaction(nonce, BigInteger.ONE,
+                BigInteger.valueOf(21_000), to, value), chainId, wallets.get(w))
+            : TransactionEncoder.signMessage(RawTransaction.createEtherTransaction(chainId, nonce,
+                BigInteger.valueOf(21_000), to, value, BigInteger.ONE, BigInteger.TWO), wallets.get(w));
+        EthSendTransaction reply = l2.ethSendRawTransaction(Numeric.toHexString(signed)).send();
+        if (reply.hasError()) {
+          throw new IllegalStateException("transfer " + i + " refused: " + reply.getError().getMessage());
+        }
+      }
+    } finally {
+      l2.shutdown();
+    }
+  }
+
+  /** Stops a component early (a killed upstream, a restarted node); close() skips it then. */
+  public void stop(AutoCloseable component) throws Exception {
+    running.remove(component);
+    component.close();
+  }
+
+  @Override
+  public void close() {
+    while (!running.isEmpty()) {
+      try {
+        running.pop().close();
+      } catch (Exception e) {
+        System.err.println("stopping a test component failed: " + e);
+      }
+    }
+  }
+}

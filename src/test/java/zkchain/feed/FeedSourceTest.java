@@ -213,4 +213,36 @@ class FeedSourceTest {
     assertEquals(List.of(Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
         Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3)), delays);
   }
+
+  @Test
+  void aRelayReservesTheSequencersFramesUnchanged() {
+    FeedServer.Settings settings = new FeedServer.Settings(Duration.ofMillis(200), 1000, 8);
+    JdbcFeedLog sequencerLog = FeedFixtures.h2Log(testKit.system(), "sequencer", 4);
+    FeedServer sequencerServer = new FeedServer(testKit.system(), sequencerLog, settings);
+    ServerBinding sequencer = FeedFixtures.bind(testKit.system(), sequencerServer.route());
+    // The relay: what its FeedSource verified goes to its own log (JDBC off the stream's thread), which it serves.
+    JdbcFeedLog relayLog = FeedFixtures.h2Log(testKit.system(), "relay", 4);
+    FeedServer relayServer = new FeedServer(testKit.system(), relayLog, settings);
+    ServerBinding relay = FeedFixtures.bind(testKit.system(), relayServer.route());
+    var relaying = FeedSource.from(List.of(FeedFixtures.feedUrl(sequencer)), () -> relayLog.head() + 1,
+            () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT)
+        .mapAsync(1, b -> java.util.concurrent.CompletableFuture.runAsync(() -> relayLog.append(b),
+            FeedFixtures.blocking(testKit.system())))
+        .viaMat(akka.stream.KillSwitches.single(), akka.stream.javadsl.Keep.right())
+        .toMat(Sink.ignore(), akka.stream.javadsl.Keep.left())
+        .run(testKit.system());
+    batches(1, 6).forEach(sequencerLog::append);
+    FeedFixtures.RawClient node = FeedFixtures.RawClient.connect(testKit.system(), FeedFixtures.feedUrl(relay) + "?from=1");
+    long n = 1;
+    while (n <= 6) {
+      String frame = next(node.frames());
+      if (frame.contains("\"type\":\"batch\"")) assertEquals(batch(n++).toJson(), frame);
+    }
+    node.close();
+    relaying.shutdown();
+    sequencerServer.closeConnections();
+    relayServer.closeConnections();
+    await(sequencer.unbind());
+    await(relay.unbind());
+  }
 }

@@ -85,6 +85,18 @@ public final class FeedSource {
       Supplier<Address> trustedSequencer, long chainId, Settings settings, FeedMetrics metrics) {
     if (feedUrls.isEmpty()) throw new IllegalArgumentException("no feed URL given");
     List<String> urls = List.copyOf(feedUrls);
+    // Checked here, once: a URL that cannot be parsed would otherwise fail the stream at each connect.
+    for (String url : urls) {
+      String scheme;
+      try {
+        scheme = akka.http.javadsl.model.Uri.create(url).getScheme();
+      } catch (akka.http.scaladsl.model.IllegalUriException e) {
+        throw new IllegalArgumentException("feed URL " + url + " is not a URL: " + e.getMessage(), e);
+      }
+      if (!scheme.equals("ws") && !scheme.equals("wss")) {
+        throw new IllegalArgumentException("feed URL " + url + " must be ws:// or wss://");
+      }
+    }
     // Each materialization gets its own connection loop.
     return Source.fromMaterializer((mat, attributes) ->
             new Connections(urls, nextBatch, trustedSequencer, chainId, settings, metrics, mat).batches())

@@ -206,6 +206,14 @@ class FeedSourceTest {
   }
 
   @Test
+  void feedUrlsAreCheckedUpFront() {
+    for (List<String> urls : List.of(List.<String>of(), List.of("http://127.0.0.1/feed"), List.of("ws://[bad"))) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FeedSource.from(urls, () -> 1,
+          () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT), urls.toString());
+    }
+  }
+
+  @Test
   void theFirstReconnectIsImmediateThenTheBackoffDoublesUpToItsMax() {
     FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3), 10);
     List<Duration> delays = java.util.stream.IntStream.rangeClosed(1, 7)

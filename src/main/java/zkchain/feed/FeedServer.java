@@ -132,10 +132,13 @@ public final class FeedServer extends AllDirectives {
     return complete(HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json)));
   }
 
-  /** Drains what the client sends: a message left unread would stall the connection. */
+  /**
+   * Drains what the client sends, one message at a time: a message left unread would stall the
+   * connection, and draining them one by one backpressures a client that floods.
+   */
   private static Sink<Message, NotUsed> ignoreMessages(Materializer mat) {
     return Flow.<Message>create()
-        .map(m -> m.isText()
+        .mapAsync(1, m -> m.isText()
             ? m.asTextMessage().getStreamedText().runWith(Sink.ignore(), mat)
             : m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat))
         .to(Sink.ignore());

@@ -5,9 +5,9 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.model.ws.Message;
 import akka.http.javadsl.model.ws.TextMessage;
 import akka.http.javadsl.model.ws.WebSocketRequest;
+import akka.http.javadsl.model.ws.WebSocketUpgradeResponse;
 import akka.japi.pf.PFBuilder;
 import akka.stream.Materializer;
-import akka.stream.OverflowStrategy;
 import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Sink;
@@ -16,7 +16,6 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -292,7 +291,7 @@ public final class FeedSource {
         metrics.countReconnect(failover);
         reconnectsSinceProgress++;
         delay = delayBeforeReconnect(reconnectsSinceProgress, settings);
-        log.info("feed {}: {}; reconnecting to {}{}", last.url, describe(last.end), urls.get(urlIndex),
+        log.info("feed {}: {}; reconnecting to {}{}", last.url, describe(last), urls.get(urlIndex),
             delay.isZero() ? "" : " in " + delay);
       }
       Source<BatchMessage, NotUsed> connect = Source.lazySource(this::connect).mapMaterializedValue(f -> NotUsed.getInstance());
@@ -310,9 +309,7 @@ public final class FeedSource {
       return Source.<Message>maybe()
           .viaMat(http.webSocketClientFlow(WebSocketRequest.create(uri)), Keep.right())
           .mapMaterializedValue(upgrade -> {
-            upgrade.thenAccept(r -> {
-              if (r.response().status().intValue() != 101) connection.refusedWith(r.response().status().intValue());
-            });
+            connection.upgrade = upgrade.toCompletableFuture();
             return NotUsed.getInstance();
           })
           .via(new SilenceTimeout<>(settings.silenceTimeout()))
@@ -327,7 +324,13 @@ public final class FeedSource {
               .build());
     }
 
-    private String describe(Throwable end) {
+    private String describe(Connection connection) {
+      Throwable end = connection.end;
+      // The response is in before the stream ends, so a refusal (503 at the server's cap) shows here.
+      WebSocketUpgradeResponse upgrade = connection.upgrade == null ? null : connection.upgrade.getNow(null);
+      if (upgrade != null && !upgrade.isValid()) {
+        return "the server answered HTTP " + upgrade.response().status().intValue() + " instead of a WebSocket";
+      }
       if (end == null) return "the connection closed";
       if (end instanceof Gap) return end.getMessage();
       if (end instanceof TimeoutException) return "silent for " + settings.silenceTimeout();
@@ -335,17 +338,14 @@ public final class FeedSource {
     }
   }
 
-  /** One connection attempt and how it ended (null: closed by the server). */
+  /** One connection attempt: its upgrade, and how it ended (end null: closed by the server). */
   private static final class Connection {
     final String url;
+    volatile CompletableFuture<WebSocketUpgradeResponse> upgrade;
     volatile Throwable end;
 
     Connection(String url) {
       this.url = url;
-    }
-
-    void refusedWith(int status) {
-      if (end == null) end = new IllegalStateException("the server answered HTTP " + status + " instead of a WebSocket");
     }
   }
 }

@@ -300,10 +300,16 @@ public final class FeedSource {
     }
 
     private Source<BatchMessage, NotUsed> connect() {
-      expected.accumulateAndGet(nextBatch.getAsLong(), Math::max);
       String url = urls.get(urlIndex);
       Connection connection = new Connection(url);
       previous = connection;
+      try {
+        expected.accumulateAndGet(nextBatch.getAsLong(), Math::max);
+      } catch (RuntimeException e) {
+        // The node could not say where it is (its database, say): a failed attempt, retried with backoff.
+        connection.end = e;
+        return Source.empty();
+      }
       String uri = url + (url.contains("?") ? "&" : "?") + "from=" + expected.get();
       // We send nothing; Source.maybe keeps our half of the WebSocket open.
       return Source.<Message>maybe()
@@ -327,9 +333,9 @@ public final class FeedSource {
     private String describe(Connection connection) {
       Throwable end = connection.end;
       // The response is in before the stream ends, so a refusal (503 at the server's cap) shows here.
-      WebSocketUpgradeResponse upgrade = connection.upgrade == null ? null : connection.upgrade.getNow(null);
-      if (upgrade != null && !upgrade.isValid()) {
-        return "the server answered HTTP " + upgrade.response().status().intValue() + " instead of a WebSocket";
+      CompletableFuture<WebSocketUpgradeResponse> upgrade = connection.upgrade;
+      if (upgrade != null && upgrade.isDone() && !upgrade.isCompletedExceptionally() && !upgrade.join().isValid()) {
+        return "the server answered HTTP " + upgrade.join().response().status().intValue() + " instead of a WebSocket";
       }
       if (end == null) return "the connection closed";
       if (end instanceof Gap) return end.getMessage();

@@ -51,7 +51,8 @@ class FeedServerTest {
 
   @AfterAll
   static void stop() {
-    await(binding.terminate(Duration.ofSeconds(1)));
+    server.closeConnections();
+    await(binding.unbind());
     testKit.shutdownTestKit();
   }
 

@@ -162,6 +162,23 @@ class FeedSourceTest {
   }
 
   @Test
+  void aNodeThatCannotSayWhereItIsIsAskedAgain() {
+    CraftedFeed feed = new CraftedFeed(from -> json(batches(from, 3)));
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(feed.url()), () -> {
+      if (asked.incrementAndGet() == 1) throw new IllegalStateException("database unavailable");
+      return 2;
+    }, () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT, metrics).runWith(Sink.queue(), testKit.system());
+    assertEquals(batch(2), next(node));
+    assertEquals(batch(3), next(node));
+    node.cancel();
+    feed.stop();
+    assertEquals(List.of(2L), List.copyOf(feed.froms));
+    assertEquals(1, metrics.reconnects());
+  }
+
+  @Test
   void anUnreachableFeedIsLeftForTheNextUrl() {
     CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
     FeedMetrics metrics = new FeedMetrics();

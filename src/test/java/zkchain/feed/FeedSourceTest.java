@@ -270,4 +270,25 @@ class FeedSourceTest {
     await(sequencer.unbind());
     await(relay.unbind());
   }
+
+  @Test
+  void verifyJudgesEachFrameByTheProtocolsRule() {
+    java.util.function.Function<FeedSource.Frame, Object> verdict =
+        f -> FeedSource.verify(f, CHAIN, () -> FeedFixtures.SEQUENCER_ADDRESS);
+    BatchMessage good = batch(4);
+    assertEquals(new FeedSource.Verdict.Accepted(good), verdict.apply(new FeedSource.Frame.Text(good.toJson())));
+    assertEquals(new FeedSource.Verdict.Beat(new Heartbeat(7)), verdict.apply(new FeedSource.Frame.Text("{\"type\":\"heartbeat\",\"head\":7}")));
+    byte[] noKey = new byte[65];
+    noKey[64] = 27; // r = s = 0: recovers no one
+    BatchMessage unsigned = new BatchMessage(CHAIN, good.batch(), good.stateRoot(), good.accInputHash(), noKey);
+    assertEquals(Rejection.BAD_SIGNATURE, rejection(verdict.apply(new FeedSource.Frame.Text(unsigned.toJson()))));
+    assertEquals(Rejection.MALFORMED, rejection(verdict.apply(new FeedSource.Frame.Text("[]"))));
+    assertEquals(Rejection.MALFORMED, rejection(verdict.apply(new FeedSource.Frame.Text(good.toJson().replace("\"number\":4", "\"number\":\"4\"")))));
+    assertEquals(Rejection.MALFORMED, rejection(verdict.apply(new FeedSource.Frame.Binary())));
+    assertEquals(Rejection.OVERSIZE, rejection(verdict.apply(new FeedSource.Frame.Oversize(MAX_FRAME + 1))));
+  }
+
+  private static Rejection rejection(Object verdict) {
+    return ((FeedSource.Verdict.Rejected) verdict).reason();
+  }
 }

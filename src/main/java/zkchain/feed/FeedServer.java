@@ -174,7 +174,7 @@ public final class FeedServer extends AllDirectives {
     Cancellable watchdog = system.scheduler().scheduleAtFixedRate(settings.heartbeatInterval(),
         settings.heartbeatInterval(), () -> {
           long head = feedLog.head();
-          if (lag.fellBehind(head, settings.maxLag())) {
+          if (lag.fellBehind(head, settings.maxLag()) && lag.cut()) {
             slowClientsDisconnected.increment();
             log.info("feed client from={} is {} batches behind the head {} (max-lag {}); disconnected, it resumes with from",
                 first, head - lag.lastSent(), head, settings.maxLag());
@@ -195,6 +195,7 @@ public final class FeedServer extends AllDirectives {
   static final class ClientLag {
     private volatile long lastSent;
     private volatile boolean live;
+    private final java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
 
     ClientLag(long lastSent) {
       this.lastSent = lastSent;
@@ -206,6 +207,11 @@ public final class FeedServer extends AllDirectives {
 
     long lastSent() {
       return lastSent;
+    }
+
+    /** True the first time only: the watchdog may run again before the connection has ended. */
+    boolean cut() {
+      return cut.compareAndSet(false, true);
     }
 
     boolean fellBehind(long head, int maxLag) {

@@ -132,10 +132,13 @@ public final class FeedServer extends AllDirectives {
     return complete(HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json)));
   }
 
-  /** Drains what the client sends: a message left unread would stall the connection. */
+  /**
+   * Drains what the client sends, one message at a time: a message left unread would stall the
+   * connection, and draining them one by one backpressures a client that floods.
+   */
   private static Sink<Message, NotUsed> ignoreMessages(Materializer mat) {
     return Flow.<Message>create()
-        .map(m -> m.isText()
+        .mapAsync(1, m -> m.isText()
             ? m.asTextMessage().getStreamedText().runWith(Sink.ignore(), mat)
             : m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat))
         .to(Sink.ignore());
@@ -171,7 +174,7 @@ public final class FeedServer extends AllDirectives {
     Cancellable watchdog = system.scheduler().scheduleAtFixedRate(settings.heartbeatInterval(),
         settings.heartbeatInterval(), () -> {
           long head = feedLog.head();
-          if (lag.fellBehind(head, settings.maxLag())) {
+          if (lag.fellBehind(head, settings.maxLag()) && lag.cut()) {
             slowClientsDisconnected.increment();
             log.info("feed client from={} is {} batches behind the head {} (max-lag {}); disconnected, it resumes with from",
                 first, head - lag.lastSent(), head, settings.maxLag());
@@ -192,6 +195,7 @@ public final class FeedServer extends AllDirectives {
   static final class ClientLag {
     private volatile long lastSent;
     private volatile boolean live;
+    private final java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
 
     ClientLag(long lastSent) {
       this.lastSent = lastSent;
@@ -203,6 +207,11 @@ public final class FeedServer extends AllDirectives {
 
     long lastSent() {
       return lastSent;
+    }
+
+    /** True the first time only: the watchdog may run again before the connection has ended. */
+    boolean cut() {
+      return cut.compareAndSet(false, true);
     }
 
     boolean fellBehind(long head, int maxLag) {

@@ -5,9 +5,9 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.model.ws.Message;
 import akka.http.javadsl.model.ws.TextMessage;
 import akka.http.javadsl.model.ws.WebSocketRequest;
+import akka.http.javadsl.model.ws.WebSocketUpgradeResponse;
 import akka.japi.pf.PFBuilder;
 import akka.stream.Materializer;
-import akka.stream.OverflowStrategy;
 import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Sink;
@@ -15,8 +15,8 @@ import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -28,7 +28,6 @@ import zkchain.protocol.Address;
 import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.FeedMessage.Heartbeat;
-import zkchain.protocol.FeedMessageException;
 
 /**
  * The node's side of the sequencer feed (PROTOCOL.md §6): the verified batches of one or more
@@ -85,6 +84,18 @@ public final class FeedSource {
       Supplier<Address> trustedSequencer, long chainId, Settings settings, FeedMetrics metrics) {
     if (feedUrls.isEmpty()) throw new IllegalArgumentException("no feed URL given");
     List<String> urls = List.copyOf(feedUrls);
+    // Checked here, once: a URL that cannot be parsed would otherwise fail the stream at each connect.
+    for (String url : urls) {
+      String scheme;
+      try {
+        scheme = akka.http.javadsl.model.Uri.create(url).getScheme();
+      } catch (akka.http.scaladsl.model.IllegalUriException e) {
+        throw new IllegalArgumentException("feed URL " + url + " is not a URL: " + e.getMessage(), e);
+      }
+      if (!scheme.equals("ws") && !scheme.equals("wss")) {
+        throw new IllegalArgumentException("feed URL " + url + " must be ws:// or wss://");
+      }
+    }
     // Each materialization gets its own connection loop.
     return Source.fromMaterializer((mat, attributes) ->
             new Connections(urls, nextBatch, trustedSequencer, chainId, settings, metrics, mat).batches())
@@ -161,7 +172,8 @@ public final class FeedSource {
     FeedMessage message;
     try {
       message = FeedMessage.parse(json);
-    } catch (FeedMessageException e) {
+    } catch (RuntimeException e) {
+      // FeedMessageException says which field; anything else a hostile frame provokes is malformed too.
       return new Verdict.Rejected(Rejection.MALFORMED, e.getMessage());
     }
     if (message instanceof Heartbeat h) return new Verdict.Beat(h);
@@ -172,9 +184,16 @@ public final class FeedSource {
           + ", not " + chainId);
     }
     Address sequencer = trustedSequencer.get();
-    if (!batch.signedBy(sequencer, chainId)) {
+    Optional<Address> signer;
+    try {
+      signer = batch.signer();
+    } catch (RuntimeException e) {
+      signer = Optional.empty(); // a signature that breaks recovery recovers no one
+    }
+    // With the chain id checked above, this is BatchMessage.signedBy, recovering the signer once.
+    if (!signer.map(sequencer::equals).orElse(false)) {
       return new Verdict.Rejected(Rejection.BAD_SIGNATURE, "batch " + number + " is signed by "
-          + batch.signer().map(Address::hex).orElse("no key") + ", not the trusted sequencer " + sequencer.hex());
+          + signer.map(Address::hex).orElse("no key") + ", not the trusted sequencer " + sequencer.hex());
     }
     return new Verdict.Accepted(batch);
   }
@@ -280,7 +299,7 @@ public final class FeedSource {
         metrics.countReconnect(failover);
         reconnectsSinceProgress++;
         delay = delayBeforeReconnect(reconnectsSinceProgress, settings);
-        log.info("feed {}: {}; reconnecting to {}{}", last.url, describe(last.end), urls.get(urlIndex),
+        log.info("feed {}: {}; reconnecting to {}{}", last.url, describe(last), urls.get(urlIndex),
             delay.isZero() ? "" : " in " + delay);
       }
       Source<BatchMessage, NotUsed> connect = Source.lazySource(this::connect).mapMaterializedValue(f -> NotUsed.getInstance());
@@ -289,18 +308,22 @@ public final class FeedSource {
     }
 
     private Source<BatchMessage, NotUsed> connect() {
-      expected.accumulateAndGet(nextBatch.getAsLong(), Math::max);
       String url = urls.get(urlIndex);
       Connection connection = new Connection(url);
       previous = connection;
+      try {
+        expected.accumulateAndGet(nextBatch.getAsLong(), Math::max);
+      } catch (RuntimeException e) {
+        // The node could not say where it is (its database, say): a failed attempt, retried with backoff.
+        connection.end = e;
+        return Source.empty();
+      }
       String uri = url + (url.contains("?") ? "&" : "?") + "from=" + expected.get();
       // We send nothing; Source.maybe keeps our half of the WebSocket open.
       return Source.<Message>maybe()
           .viaMat(http.webSocketClientFlow(WebSocketRequest.create(uri)), Keep.right())
           .mapMaterializedValue(upgrade -> {
-            upgrade.thenAccept(r -> {
-              if (r.response().status().intValue() != 101) connection.refusedWith(r.response().status().intValue());
-            });
+            connection.upgrade = upgrade.toCompletableFuture();
             return NotUsed.getInstance();
           })
           .via(new SilenceTimeout<>(settings.silenceTimeout()))
@@ -315,7 +338,13 @@ public final class FeedSource {
               .build());
     }
 
-    private String describe(Throwable end) {
+    private String describe(Connection connection) {
+      Throwable end = connection.end;
+      // The response is in before the stream ends, so a refusal (503 at the server's cap) shows here.
+      CompletableFuture<WebSocketUpgradeResponse> upgrade = connection.upgrade;
+      if (upgrade != null && upgrade.isDone() && !upgrade.isCompletedExceptionally() && !upgrade.join().isValid()) {
+        return "the server answered HTTP " + upgrade.join().response().status().intValue() + " instead of a WebSocket";
+      }
       if (end == null) return "the connection closed";
       if (end instanceof Gap) return end.getMessage();
       if (end instanceof TimeoutException) return "silent for " + settings.silenceTimeout();
@@ -323,17 +352,14 @@ public final class FeedSource {
     }
   }
 
-  /** One connection attempt and how it ended (null: closed by the server). */
+  /** One connection attempt: its upgrade, and how it ended (end null: closed by the server). */
   private static final class Connection {
     final String url;
+    volatile CompletableFuture<WebSocketUpgradeResponse> upgrade;
     volatile Throwable end;
 
     Connection(String url) {
       this.url = url;
-    }
-
-    void refusedWith(int status) {
-      if (end == null) end = new IllegalStateException("the server answered HTTP " + status + " instead of a WebSocket");
     }
   }
 }

@@ -121,4 +121,29 @@ class FeedServerLimitsTest {
       if (FeedMessage.parse(frame) instanceof BatchMessage) return frame;
     }
   }
+
+  @Test
+  void aNodeRefusedAtTheCapFailsOverToTheNextUrl() {
+    JdbcFeedLog log = FeedFixtures.h2Log(testKit.system(), "full", 4);
+    FeedFixtures.batches(1, 3).forEach(log::append);
+    FeedServer full = new FeedServer(testKit.system(), log, new FeedServer.Settings(Duration.ofMillis(200), 100, 1));
+    FeedServer other = new FeedServer(testKit.system(), log, new FeedServer.Settings(Duration.ofMillis(200), 100, 1));
+    ServerBinding fullBinding = FeedFixtures.bind(testKit.system(), full.route());
+    ServerBinding otherBinding = FeedFixtures.bind(testKit.system(), other.route());
+    RawClient occupant = RawClient.connect(testKit.system(), FeedFixtures.feedUrl(fullBinding) + "?from=1");
+    assertEquals(101, occupant.status());
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(
+        List.of(FeedFixtures.feedUrl(fullBinding), FeedFixtures.feedUrl(otherBinding)), () -> 1,
+        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, FeedServerTest.CLIENT, metrics).runWith(Sink.queue(), testKit.system());
+    for (long n = 1; n <= 3; n++) assertEquals(FeedFixtures.batch(n), next(node));
+    assertEquals(1, full.refused());
+    assertEquals(1, metrics.failovers());
+    node.cancel();
+    occupant.close();
+    full.closeConnections();
+    other.closeConnections();
+    await(fullBinding.unbind());
+    await(otherBinding.unbind());
+  }
 }

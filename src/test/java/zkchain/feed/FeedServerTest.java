@@ -13,7 +13,11 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.ws.Message;
+import akka.http.javadsl.model.ws.TextMessage;
+import akka.http.javadsl.model.ws.WebSocketRequest;
 import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import akka.stream.javadsl.SinkQueueWithCancel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,7 +51,8 @@ class FeedServerTest {
 
   @AfterAll
   static void stop() {
-    await(binding.terminate(Duration.ofSeconds(1)));
+    server.closeConnections();
+    await(binding.unbind());
     testKit.shutdownTestKit();
   }
 
@@ -101,6 +106,21 @@ class FeedServerTest {
     }
     assertTrue(expected > 3, "batches from 2 were served");
     client.close();
+  }
+
+  @Test
+  void whatAClientSendsIsIgnored() {
+    appendUpTo(2);
+    var system = testKit.system();
+    List<String> batchFrames = await(Source.from(List.of("hello", batch(9).toJson(), "{\"type\":\"heartbeat\",\"head\":99}"))
+        .<Message>map(TextMessage::create)
+        .concat(Source.maybe())
+        .via(Http.get(system).webSocketClientFlow(WebSocketRequest.create(FeedFixtures.feedUrl(binding) + "?from=1")))
+        .mapAsync(1, m -> m.asTextMessage().getStreamedText().runFold("", String::concat, system))
+        .filter(frame -> FeedMessage.parse(frame) instanceof BatchMessage)
+        .take(2)
+        .runWith(Sink.seq(), system));
+    assertEquals(List.of(batch(1).toJson(), batch(2).toJson()), batchFrames);
   }
 
   @Test

@@ -162,6 +162,23 @@ class FeedSourceTest {
   }
 
   @Test
+  void aNodeThatCannotSayWhereItIsIsAskedAgain() {
+    CraftedFeed feed = new CraftedFeed(from -> json(batches(from, 3)));
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    FeedMetrics metrics = new FeedMetrics();
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(feed.url()), () -> {
+      if (asked.incrementAndGet() == 1) throw new IllegalStateException("database unavailable");
+      return 2;
+    }, () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT, metrics).runWith(Sink.queue(), testKit.system());
+    assertEquals(batch(2), next(node));
+    assertEquals(batch(3), next(node));
+    node.cancel();
+    feed.stop();
+    assertEquals(List.of(2L), List.copyOf(feed.froms));
+    assertEquals(1, metrics.reconnects());
+  }
+
+  @Test
   void anUnreachableFeedIsLeftForTheNextUrl() {
     CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
     FeedMetrics metrics = new FeedMetrics();
@@ -206,11 +223,72 @@ class FeedSourceTest {
   }
 
   @Test
+  void feedUrlsAreCheckedUpFront() {
+    for (List<String> urls : List.of(List.<String>of(), List.of("http://127.0.0.1/feed"), List.of("ws://[bad"))) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FeedSource.from(urls, () -> 1,
+          () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT), urls.toString());
+    }
+  }
+
+  @Test
   void theFirstReconnectIsImmediateThenTheBackoffDoublesUpToItsMax() {
     FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3), 10);
     List<Duration> delays = java.util.stream.IntStream.rangeClosed(1, 7)
         .mapToObj(k -> FeedSource.delayBeforeReconnect(k, s)).toList();
     assertEquals(List.of(Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
         Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3)), delays);
+  }
+
+  @Test
+  void aRelayReservesTheSequencersFramesUnchanged() {
+    FeedServer.Settings settings = new FeedServer.Settings(Duration.ofMillis(200), 1000, 8);
+    JdbcFeedLog sequencerLog = FeedFixtures.h2Log(testKit.system(), "sequencer", 4);
+    FeedServer sequencerServer = new FeedServer(testKit.system(), sequencerLog, settings);
+    ServerBinding sequencer = FeedFixtures.bind(testKit.system(), sequencerServer.route());
+    // The relay: what its FeedSource verified goes to its own log (JDBC off the stream's thread), which it serves.
+    JdbcFeedLog relayLog = FeedFixtures.h2Log(testKit.system(), "relay", 4);
+    FeedServer relayServer = new FeedServer(testKit.system(), relayLog, settings);
+    ServerBinding relay = FeedFixtures.bind(testKit.system(), relayServer.route());
+    var relaying = FeedSource.from(List.of(FeedFixtures.feedUrl(sequencer)), () -> relayLog.head() + 1,
+            () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, CLIENT)
+        .mapAsync(1, b -> java.util.concurrent.CompletableFuture.runAsync(() -> relayLog.append(b),
+            FeedFixtures.blocking(testKit.system())))
+        .viaMat(akka.stream.KillSwitches.single(), akka.stream.javadsl.Keep.right())
+        .toMat(Sink.ignore(), akka.stream.javadsl.Keep.left())
+        .run(testKit.system());
+    batches(1, 6).forEach(sequencerLog::append);
+    FeedFixtures.RawClient node = FeedFixtures.RawClient.connect(testKit.system(), FeedFixtures.feedUrl(relay) + "?from=1");
+    long n = 1;
+    while (n <= 6) {
+      String frame = next(node.frames());
+      if (frame.contains("\"type\":\"batch\"")) assertEquals(batch(n++).toJson(), frame);
+    }
+    node.close();
+    relaying.shutdown();
+    sequencerServer.closeConnections();
+    relayServer.closeConnections();
+    await(sequencer.unbind());
+    await(relay.unbind());
+  }
+
+  @Test
+  void verifyJudgesEachFrameByTheProtocolsRule() {
+    java.util.function.Function<FeedSource.Frame, Object> verdict =
+        f -> FeedSource.verify(f, CHAIN, () -> FeedFixtures.SEQUENCER_ADDRESS);
+    BatchMessage good = batch(4);
+    assertEquals(new FeedSource.Verdict.Accepted(good), verdict.apply(new FeedSource.Frame.Text(good.toJson())));
+    assertEquals(new FeedSource.Verdict.Beat(new Heartbeat(7)), verdict.apply(new FeedSource.Frame.Text("{\"type\":\"heartbeat\",\"head\":7}")));
+    byte[] noKey = new byte[65];
+    noKey[64] = 27; // r = s = 0: recovers no one
+    BatchMessage unsigned = new BatchMessage(CHAIN, good.batch(), good.stateRoot(), good.accInputHash(), noKey);
+    assertEquals(Rejection.BAD_SIGNATURE, rejection(verdict.apply(new FeedSource.Frame.Text(unsigned.toJson()))));
+    assertEquals(Rejection.MALFORMED, rejection(verdict.apply(new FeedSource.Frame.Text("[]"))));
+    assertEquals(Rejection.MALFORMED, rejection(verdict.apply(new FeedSource.Frame.Text(good.toJson().replace("\"number\":4", "\"number\":\"4\"")))));
+    assertEquals(Rejection.MALFORMED, rejection(verdict.apply(new FeedSource.Frame.Binary())));
+    assertEquals(Rejection.OVERSIZE, rejection(verdict.apply(new FeedSource.Frame.Oversize(MAX_FRAME + 1))));
+  }
+
+  private static Rejection rejection(Object verdict) {
+    return ((FeedSource.Verdict.Rejected) verdict).reason();
   }
 }

@@ -4,6 +4,7 @@ import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.event.Logging;
 import akka.japi.Pair;
 import akka.pattern.Patterns;
 import akka.stream.KillSwitches;
@@ -216,7 +217,9 @@ public final class Aggregator {
         settings.interval(), settings.minConfirmations(),
         settings.maxBatchesPerProof() == 0 ? "no cap" : "at most " + settings.maxBatchesPerProof() + " batches a proof");
 
-    RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2);
+    // the failure is logged once, with its L1 position, by the stream's own mapError; Akka's restart log is debug
+    RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
+        .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
         Source.completionStage(async(blocking, () -> {
           // only the first run looks for where to resume; a restart continues from the last completed step

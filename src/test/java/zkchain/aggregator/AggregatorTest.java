@@ -6,11 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -20,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
 import zkchain.execution.Genesis;
 import zkchain.l1.Anvil;
@@ -220,5 +230,77 @@ class AggregatorTest {
     assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10));
     assertEquals(List.of(10L), verifiedRanges());
     assertEquals(0, a.status().reverts());
+  }
+
+  @Test
+  void anL1ThatIsDownIsRetriedWithBackoff() throws Exception {
+    l1.sequence(5, 2);
+    try (FlakyL1 flaky = new FlakyL1(anvil.url())) {
+      Web3j web3j = Web3j.build(new HttpService(flaky.url()));
+      flaky.down(true);
+      Aggregator a = Aggregator.start(testKit.system(), web3j, l1.deployment(), Genesis.load(L1Workload.GENESIS_FILE),
+          Aggregator.Keys.dev(), freshH2(), defaults);
+      aggregators.add(a);
+      assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastError() != null), "fails while L1 is down");
+      assertEquals(-1, a.status().resumedAfterBatch());
+
+      flaky.down(false);
+      awaitVerified(10);
+      assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastError() == null), "recovered");
+      flaky.down(true);
+      l1.sequence(5, 1);
+      assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastError() != null), "fails again");
+      flaky.down(false);
+      awaitVerified(15);
+      assertEquals(l1.root(15).hex(), l1.rollup().batchNumToStateRoot(15));
+      assertEquals(List.of(10L, 15L), verifiedRanges());
+      assertEquals(0, a.status().reverts());
+      stopped(a);
+      aggregators.remove(a);
+      web3j.shutdown();
+    }
+  }
+
+  /** An HTTP relay in front of anvil that answers 503 while it is down. */
+  static final class FlakyL1 implements AutoCloseable {
+    private final HttpServer server;
+    private final HttpClient client = HttpClient.newHttpClient();
+    private volatile boolean down;
+
+    FlakyL1(String target) throws IOException {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/", exchange -> {
+        try (exchange) {
+          byte[] request = exchange.getRequestBody().readAllBytes();
+          if (down) {
+            exchange.sendResponseHeaders(503, -1);
+            return;
+          }
+          HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(target))
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request))
+              .build(), HttpResponse.BodyHandlers.ofByteArray());
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(response.statusCode(), response.body().length);
+          exchange.getResponseBody().write(response.body());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      server.setExecutor(Executors.newFixedThreadPool(4));
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void down(boolean isDown) {
+      down = isDown;
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
   }
 }

@@ -69,6 +69,26 @@ public final class Aggregator {
 
   /** The aggregator's two keys: the L1 sender (the rollup's trustedAggregator) and the prover. */
   public record Keys(Credentials aggregator, ECKeyPair prover) {
+    /** zkchain.aggregator.aggregator-key and prover-key (ZKCHAIN_AGGREGATOR_KEY, ZKCHAIN_PROVER_KEY). */
+    public static Keys from(Config config) {
+      Config a = config.withFallback(ConfigFactory.parseResources("aggregator.conf")).resolve()
+          .getConfig("zkchain.aggregator");
+      String aggregator = a.getString("aggregator-key");
+      String prover = a.getString("prover-key");
+      if (aggregator.isEmpty() || prover.isEmpty()) {
+        throw new IllegalArgumentException("the aggregator needs zkchain.aggregator.aggregator-key and prover-key"
+            + " (ZKCHAIN_AGGREGATOR_KEY, ZKCHAIN_PROVER_KEY); on a devnet they are DevKeys " + DevKeys.AGGREGATOR
+            + " and " + DevKeys.PROVER);
+      }
+      return new Keys(Credentials.create(aggregator), Credentials.create(prover).getEcKeyPair());
+    }
+
+    /** Addresses only: a private key never reaches a log. */
+    @Override
+    public String toString() {
+      return "Keys[aggregator=" + aggregator.getAddress() + ", prover=0x" + org.web3j.crypto.Keys.getAddress(prover) + "]";
+    }
+
     /** The devnet's: DevKeys.AGGREGATOR sends, DevKeys.PROVER attests. */
     public static Keys dev() {
       return new Keys(Credentials.create(DevKeys.key(DevKeys.AGGREGATOR)),

@@ -59,10 +59,11 @@ import zkchain.protocol.Hash32;
  * deep enough on L1 with an attestation proof (PROTOCOL.md §5).
  *
  * <p>Its only durable position is the contract's lastVerifiedBatch: every attempt starts there,
- * so after a restart it neither verifies a batch again nor skips one. It re-executes from the
- * genesis on start (the trie store already holds the nodes, so that is mostly reads). L1 errors
- * restart the stream with backoff from the last step it completed; a reverted verification is
- * logged once and tried again at the next interval. Blocking calls run on its own dispatcher.
+ * so after a restart it neither verifies a batch again nor skips one. It starts following L1 at
+ * the block that sequenced lastVerifiedBatch when its trie store holds that batch's root, else at
+ * the deployment, from the genesis ({@link ResumePoint}). L1 errors restart the stream with
+ * backoff from the last step it completed; a reverted verification is logged once and tried again
+ * at the next interval. Blocking calls run on its own dispatcher.
  */
 public final class Aggregator {
   private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
@@ -322,7 +323,9 @@ public final class Aggregator {
   private static Flow<Followed, BatchVerification.Outcome, NotUsed> verify(
       Executor blocking, BatchVerification verification, AtomicReference<CompletableFuture<?>> inFlight) {
     return Flow.<Followed>create().mapAsync(1, followed -> {
-      CompletableFuture<BatchVerification.Outcome> attempt = async(blocking, () -> verification.attempt(followed));
+      // a restarted stream's first attempt waits for the failed stream's last one: one sender, nonces in order
+      CompletableFuture<BatchVerification.Outcome> attempt = inFlight.get().handle((r, e) -> followed)
+          .thenCompose(f -> async(blocking, () -> verification.attempt(f)));
       inFlight.set(attempt);
       return attempt;
     });

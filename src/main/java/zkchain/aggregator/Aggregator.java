@@ -100,7 +100,7 @@ public final class Aggregator {
   /** zkchain.aggregator (conf/aggregator.conf) and the zkchain.l1 settings it follows L1 with. */
   public record Settings(int minConfirmations, Duration interval, int maxBatchesPerProof, String dispatcher,
                          L1Traversal.Settings traversal, Duration pollInterval, Duration minBackoff,
-                         Duration maxBackoff, Duration requestTimeout, int trieCacheNodes) {
+                         Duration maxBackoff, Duration requestTimeout, Duration receiptTimeout, int trieCacheNodes) {
     public static Settings from(Config config) {
       // aggregator.conf is the fallback, so the role works before application.conf includes it
       Config c = config.withFallback(ConfigFactory.parseResources("aggregator.conf")).resolve();
@@ -111,17 +111,18 @@ public final class Aggregator {
       return new Settings(a.getInt("min-confirmations"), a.getDuration("interval"), max, a.getString("dispatcher"),
           new L1Traversal.Settings(L1Finality.from(l1), l1.getInt("logs-chunk-size"), l1.getInt("reorg-window")),
           l1.getDuration("poll-interval"), l1.getDuration("retry.min-backoff"), l1.getDuration("retry.max-backoff"),
-          l1.getDuration("request-timeout"), c.getInt("zkchain.execution.trie-cache-nodes"));
+          l1.getDuration("request-timeout"), a.getDuration("receipt-timeout"),
+          c.getInt("zkchain.execution.trie-cache-nodes"));
     }
 
     public Settings withMaxBatchesPerProof(int max) {
       return new Settings(minConfirmations, interval, max, dispatcher, traversal, pollInterval, minBackoff, maxBackoff,
-          requestTimeout, trieCacheNodes);
+          requestTimeout, receiptTimeout, trieCacheNodes);
     }
 
     public Settings withMinConfirmations(int confirmations) {
       return new Settings(confirmations, interval, maxBatchesPerProof, dispatcher, traversal, pollInterval, minBackoff,
-          maxBackoff, requestTimeout, trieCacheNodes);
+          maxBackoff, requestTimeout, receiptTimeout, trieCacheNodes);
     }
   }
 
@@ -225,7 +226,7 @@ public final class Aggregator {
     ZkChainRollup reading = ZkChainRollup.at(web3j, deployment.rollup());
     // the deployment's L1 chain id: starting needs no L1 round trip, so a down L1 is retried like any other error
     L1Sender sender = new L1Sender(web3j, keys.aggregator(), deployment.l1ChainId(), Duration.ofMillis(100),
-        Duration.ofMinutes(5));
+        settings.receiptTimeout());
     BatchVerification verification = new BatchVerification(ZkChainRollup.at(sender, deployment.rollup()),
         sender.address(), keys.prover(), deployment.l2ChainId(), settings);
 

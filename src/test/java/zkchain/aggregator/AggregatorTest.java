@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -54,7 +55,8 @@ class AggregatorTest {
             "akka.actor.provider", "local",
             "zkchain.l1.poll-interval", "50ms",
             "zkchain.l1.retry.min-backoff", "100ms",
-            "zkchain.aggregator.interval", "100ms"))
+            "zkchain.aggregator.interval", "100ms",
+            "zkchain.aggregator.receipt-timeout", "10s"))
         .withFallback(ConfigFactory.parseResources("aggregator.conf"))
         .withFallback(ConfigFactory.load())
         .resolve();
@@ -224,7 +226,9 @@ class AggregatorTest {
     awaitVerified(10);
     assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10), "the root of the batches L1 now has");
 
-    // the verification itself leaves L1: lastVerifiedBatch is 0 again, and the aggregator verifies again
+    // the verification itself leaves L1 (once the aggregator has its receipt): lastVerifiedBatch is 0
+    // again, and the aggregator verifies again
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().verifications() == 1));
     l1.reorg(1);
     assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().verifications() == 2), "verified again: " + a.status());
     assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10));
@@ -261,10 +265,23 @@ class AggregatorTest {
     }
   }
 
+  @Test
+  void aRootOnL1ThatIsNotItsOwnIsAStateRootMismatchAndStopsIt() {
+    l1.sequence(5, 2);
+    l1.verifyWrongRoot(5, "0x" + "ee".repeat(32)); // another aggregator's wrong root, accepted by the attestation
+    Aggregator a = start(Aggregator.Keys.dev(), freshH2(), defaults);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().stateRootMismatch()), "mismatch: " + a.status());
+    assertEquals(5, l1.rollup().lastVerifiedBatch(), "nothing verified on top of a root it does not have");
+    assertEquals(0, a.status().verifications());
+    assertEquals(0, a.status().reverts());
+    assertEquals(List.of(5L), verifiedRanges());
+  }
+
   /** An HTTP relay in front of anvil that answers 503 while it is down. */
   static final class FlakyL1 implements AutoCloseable {
     private final HttpServer server;
     private final HttpClient client = HttpClient.newHttpClient();
+    private final ExecutorService relay = Executors.newFixedThreadPool(4);
     private volatile boolean down;
 
     FlakyL1(String target) throws IOException {
@@ -286,7 +303,7 @@ class AggregatorTest {
           Thread.currentThread().interrupt();
         }
       });
-      server.setExecutor(Executors.newFixedThreadPool(4));
+      server.setExecutor(relay);
       server.start();
     }
 
@@ -301,6 +318,7 @@ class AggregatorTest {
     @Override
     public void close() {
       server.stop(0);
+      relay.shutdownNow();
     }
   }
 }

@@ -120,6 +120,11 @@ public final class Aggregator {
           requestTimeout, receiptTimeout, trieCacheNodes);
     }
 
+    public Settings withInterval(Duration every) {
+      return new Settings(minConfirmations, every, maxBatchesPerProof, dispatcher, traversal, pollInterval, minBackoff,
+          maxBackoff, requestTimeout, receiptTimeout, trieCacheNodes);
+    }
+
     public Settings withMinConfirmations(int confirmations) {
       return new Settings(confirmations, interval, maxBatchesPerProof, dispatcher, traversal, pollInterval, minBackoff,
           maxBackoff, requestTimeout, receiptTimeout, trieCacheNodes);

@@ -249,8 +249,12 @@ public final class Aggregator {
         .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
         Source.completionStage(async(blocking, () -> {
-          // only the first run looks for where to resume; a restart continues from the last completed step
-          if (committed.get() == null) {
+          // the first run looks for where to resume; a restart continues from the last completed step,
+          // unless an L1 reorg deeper than the kept blocks removed even the oldest of them
+          Position last = committed.get();
+          if (last == null || !ResumePoint.onL1(web3j, last.chain().blocks().get(0))) {
+            if (last != null) log.warn("L1 block {} is no longer on L1: looking again where to resume",
+                last.chain().blocks().get(0).number());
             ResumePoint from = ResumePoint.find(web3j, reading, deployment, store, settings.traversal().chunkSize());
             committed.set(position(from));
             status.updateAndGet(s -> s.resumedAfter(from.boundary().numBatch()));

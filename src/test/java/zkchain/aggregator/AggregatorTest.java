@@ -240,6 +240,26 @@ class AggregatorTest {
   }
 
   @Test
+  void anL1ReorgBelowWhereItResumedMakesItLookAgain() {
+    DataSource db = freshH2();
+    l1.sequence(5, 2);
+    Aggregator first = start(Aggregator.Keys.dev(), db, defaults);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> first.status().verifications() == 1));
+    stopped(first);
+    aggregators.remove(first);
+    Aggregator second = start(Aggregator.Keys.dev(), db, defaults);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> second.status().resumedAfterBatch() == 10
+        && second.status().attempts() >= 1), "resumed from the block that sequenced batch 10: " + second.status());
+
+    l1.reorg(2); // the sequencing of batches 6..10 (where it resumed) and their verification leave L1
+    awaitVerified(5);
+    l1.sequence(5, 1);
+    awaitVerified(10);
+    assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10), "the root of the batches L1 now has");
+    assertEquals(0, second.status().resumedAfterBatch(), "looked again: nothing verified, from the genesis");
+  }
+
+  @Test
   void anL1ThatIsDownIsRetriedWithBackoff() throws Exception {
     l1.sequence(5, 2);
     try (FlakyL1 flaky = new FlakyL1(anvil.url())) {

@@ -4,6 +4,7 @@ import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.event.Logging;
 import akka.japi.Pair;
 import akka.pattern.Patterns;
 import akka.stream.KillSwitches;
@@ -58,16 +59,37 @@ import zkchain.protocol.Hash32;
  * deep enough on L1 with an attestation proof (PROTOCOL.md §5).
  *
  * <p>Its only durable position is the contract's lastVerifiedBatch: every attempt starts there,
- * so after a restart it neither verifies a batch again nor skips one. It re-executes from the
- * genesis on start (the trie store already holds the nodes, so that is mostly reads). L1 errors
- * restart the stream with backoff from the last step it completed; a reverted verification is
- * logged once and tried again at the next interval. Blocking calls run on its own dispatcher.
+ * so after a restart it neither verifies a batch again nor skips one. It starts following L1 at
+ * the block that sequenced lastVerifiedBatch when its trie store holds that batch's root, else at
+ * the deployment, from the genesis ({@link ResumePoint}). L1 errors restart the stream with
+ * backoff from the last step it completed; a reverted verification is logged once and tried again
+ * at the next interval. Blocking calls run on its own dispatcher.
  */
 public final class Aggregator {
   private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
 
   /** The aggregator's two keys: the L1 sender (the rollup's trustedAggregator) and the prover. */
   public record Keys(Credentials aggregator, ECKeyPair prover) {
+    /** zkchain.aggregator.aggregator-key and prover-key (ZKCHAIN_AGGREGATOR_KEY, ZKCHAIN_PROVER_KEY). */
+    public static Keys from(Config config) {
+      Config a = config.withFallback(ConfigFactory.parseResources("aggregator.conf")).resolve()
+          .getConfig("zkchain.aggregator");
+      String aggregator = a.getString("aggregator-key");
+      String prover = a.getString("prover-key");
+      if (aggregator.isEmpty() || prover.isEmpty()) {
+        throw new IllegalArgumentException("the aggregator needs zkchain.aggregator.aggregator-key and prover-key"
+            + " (ZKCHAIN_AGGREGATOR_KEY, ZKCHAIN_PROVER_KEY); on a devnet they are DevKeys " + DevKeys.AGGREGATOR
+            + " and " + DevKeys.PROVER);
+      }
+      return new Keys(Credentials.create(aggregator), Credentials.create(prover).getEcKeyPair());
+    }
+
+    /** Addresses only: a private key never reaches a log. */
+    @Override
+    public String toString() {
+      return "Keys[aggregator=" + aggregator.getAddress() + ", prover=0x" + org.web3j.crypto.Keys.getAddress(prover) + "]";
+    }
+
     /** The devnet's: DevKeys.AGGREGATOR sends, DevKeys.PROVER attests. */
     public static Keys dev() {
       return new Keys(Credentials.create(DevKeys.key(DevKeys.AGGREGATOR)),
@@ -78,7 +100,7 @@ public final class Aggregator {
   /** zkchain.aggregator (conf/aggregator.conf) and the zkchain.l1 settings it follows L1 with. */
   public record Settings(int minConfirmations, Duration interval, int maxBatchesPerProof, String dispatcher,
                          L1Traversal.Settings traversal, Duration pollInterval, Duration minBackoff,
-                         Duration maxBackoff, Duration requestTimeout, int trieCacheNodes) {
+                         Duration maxBackoff, Duration requestTimeout, Duration receiptTimeout, int trieCacheNodes) {
     public static Settings from(Config config) {
       // aggregator.conf is the fallback, so the role works before application.conf includes it
       Config c = config.withFallback(ConfigFactory.parseResources("aggregator.conf")).resolve();
@@ -89,17 +111,23 @@ public final class Aggregator {
       return new Settings(a.getInt("min-confirmations"), a.getDuration("interval"), max, a.getString("dispatcher"),
           new L1Traversal.Settings(L1Finality.from(l1), l1.getInt("logs-chunk-size"), l1.getInt("reorg-window")),
           l1.getDuration("poll-interval"), l1.getDuration("retry.min-backoff"), l1.getDuration("retry.max-backoff"),
-          l1.getDuration("request-timeout"), c.getInt("zkchain.execution.trie-cache-nodes"));
+          l1.getDuration("request-timeout"), a.getDuration("receipt-timeout"),
+          c.getInt("zkchain.execution.trie-cache-nodes"));
     }
 
     public Settings withMaxBatchesPerProof(int max) {
       return new Settings(minConfirmations, interval, max, dispatcher, traversal, pollInterval, minBackoff, maxBackoff,
-          requestTimeout, trieCacheNodes);
+          requestTimeout, receiptTimeout, trieCacheNodes);
+    }
+
+    public Settings withInterval(Duration every) {
+      return new Settings(minConfirmations, every, maxBatchesPerProof, dispatcher, traversal, pollInterval, minBackoff,
+          maxBackoff, requestTimeout, receiptTimeout, trieCacheNodes);
     }
 
     public Settings withMinConfirmations(int confirmations) {
       return new Settings(confirmations, interval, maxBatchesPerProof, dispatcher, traversal, pollInterval, minBackoff,
-          maxBackoff, requestTimeout, trieCacheNodes);
+          maxBackoff, requestTimeout, receiptTimeout, trieCacheNodes);
     }
   }
 
@@ -203,7 +231,7 @@ public final class Aggregator {
     ZkChainRollup reading = ZkChainRollup.at(web3j, deployment.rollup());
     // the deployment's L1 chain id: starting needs no L1 round trip, so a down L1 is retried like any other error
     L1Sender sender = new L1Sender(web3j, keys.aggregator(), deployment.l1ChainId(), Duration.ofMillis(100),
-        Duration.ofMinutes(5));
+        settings.receiptTimeout());
     BatchVerification verification = new BatchVerification(ZkChainRollup.at(sender, deployment.rollup()),
         sender.address(), keys.prover(), deployment.l2ChainId(), settings);
 
@@ -216,13 +244,17 @@ public final class Aggregator {
         settings.interval(), settings.minConfirmations(),
         settings.maxBatchesPerProof() == 0 ? "no cap" : "at most " + settings.maxBatchesPerProof() + " batches a proof");
 
-    // failures are logged once where they are handled; the restart itself only at debug level
+    // the failure is logged once, with its L1 position, by the stream's own mapError; Akka's restart log is debug
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
-        .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
+        .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
         Source.completionStage(async(blocking, () -> {
-          // only the first run looks for where to resume; a restart continues from the last completed step
-          if (committed.get() == null) {
+          // the first run looks for where to resume; a restart continues from the last completed step,
+          // unless an L1 reorg deeper than the kept blocks removed even the oldest of them
+          Position last = committed.get();
+          if (last == null || !ResumePoint.onL1(web3j, last.chain().blocks().get(0))) {
+            if (last != null) log.warn("L1 block {} is no longer on L1: looking again where to resume",
+                last.chain().blocks().get(0).number());
             ResumePoint from = ResumePoint.find(web3j, reading, deployment, store, settings.traversal().chunkSize());
             committed.set(position(from));
             status.updateAndGet(s -> s.resumedAfter(from.boundary().numBatch()));
@@ -301,7 +333,9 @@ public final class Aggregator {
   private static Flow<Followed, BatchVerification.Outcome, NotUsed> verify(
       Executor blocking, BatchVerification verification, AtomicReference<CompletableFuture<?>> inFlight) {
     return Flow.<Followed>create().mapAsync(1, followed -> {
-      CompletableFuture<BatchVerification.Outcome> attempt = async(blocking, () -> verification.attempt(followed));
+      // a restarted stream's first attempt waits for the failed stream's last one: one sender, nonces in order
+      CompletableFuture<BatchVerification.Outcome> attempt = inFlight.get().handle((r, e) -> followed)
+          .thenCompose(f -> async(blocking, () -> verification.attempt(f)));
       inFlight.set(attempt);
       return attempt;
     });

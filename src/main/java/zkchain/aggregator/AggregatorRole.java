@@ -2,7 +2,6 @@ package zkchain.aggregator;
 
 import com.typesafe.config.Config;
 import java.util.Map;
-import org.web3j.crypto.Credentials;
 import zkchain.node.RoleProcess;
 
 /** `zkchain aggregator`: proves Virtual ranges with the attestation proof and verifies them on L1. */
@@ -19,10 +18,10 @@ public final class AggregatorRole implements AutoCloseable {
     RoleProcess process = RoleProcess.boot(config);
     try {
       Config c = process.config().getConfig("zkchain.aggregator");
-      Aggregator.Keys dev = Aggregator.Keys.dev();
-      Aggregator.Keys keys = new Aggregator.Keys(
-          c.getString("key").isEmpty() ? dev.aggregator() : Credentials.create(c.getString("key")),
-          c.getString("prover-key").isEmpty() ? dev.prover() : Credentials.create(c.getString("prover-key")).getEcKeyPair());
+      // Without configured keys the role runs with the dev keys (devnets); a real deployment sets both.
+      Aggregator.Keys keys = c.getString("aggregator-key").isEmpty() && c.getString("prover-key").isEmpty()
+          ? Aggregator.Keys.dev()
+          : Aggregator.Keys.from(process.config());
       Aggregator aggregator = Aggregator.start(process.system(), process.deployment(), process.genesis(), keys,
           process.dataSource());
       process.serve(null, () -> Map.of("aggregator", aggregator.status()),

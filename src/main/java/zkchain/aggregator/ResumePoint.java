@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
@@ -65,6 +66,14 @@ record ResumePoint(L1Block block, L1View view, SequenceBoundaries.Boundary bound
     return new ResumePoint(new L1Block(block, s.log().blockHash()),
         new L1View(lastVerified, root, s.accInputHash(), 0, rollup.trustedSequencer()),
         new SequenceBoundaries.Boundary(lastVerified, root, s.accInputHash(), block));
+  }
+
+  /** Whether {@code block} is still on L1: a restart from a floor an L1 reorg removed must look again. */
+  static boolean onL1(Web3j web3j, L1Block block) throws IOException {
+    EthBlock response = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(block.number())),
+        false).send();
+    if (response.hasError()) throw new IOException("eth_getBlockByNumber: " + response.getError().getMessage());
+    return response.getBlock() != null && block.hash().equalsIgnoreCase(response.getBlock().getHash());
   }
 
   /** The SequenceBatches event ending at {@code numBatch}, searched newest range first: it is usually recent. */

@@ -6,11 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -20,6 +29,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
 import zkchain.execution.Genesis;
 import zkchain.l1.Anvil;
@@ -44,7 +55,8 @@ class AggregatorTest {
             "akka.actor.provider", "local",
             "zkchain.l1.poll-interval", "50ms",
             "zkchain.l1.retry.min-backoff", "100ms",
-            "zkchain.aggregator.interval", "100ms"))
+            "zkchain.aggregator.interval", "100ms",
+            "zkchain.aggregator.receipt-timeout", "10s"))
         .withFallback(ConfigFactory.parseResources("aggregator.conf"))
         .withFallback(ConfigFactory.load())
         .resolve();
@@ -145,20 +157,23 @@ class AggregatorTest {
   void aRestartedAggregatorResumesFromLastVerifiedBatchWithoutARevertOrASkip() {
     DataSource db = freshH2();
     Aggregator.Settings capped = defaults.withMaxBatchesPerProof(10);
-    l1.sequence(5, 5);
-    Aggregator first = start(Aggregator.Keys.dev(), db, capped);
-    awaitVerified(25);
+    l1.sequence(5, 10);
+    // slow enough to be stopped mid-way, with batches sequenced and not yet verified
+    Aggregator first = start(Aggregator.Keys.dev(), db, capped.withInterval(Duration.ofSeconds(1)));
+    awaitVerified(20);
     stopped(first);
     aggregators.remove(first);
+    long reached = l1.rollup().lastVerifiedBatch();
+    assertTrue(reached < 50, "stopped mid-way, at " + reached);
     assertEquals(0, first.status().reverts());
 
-    l1.sequence(5, 5);
     Aggregator second = start(Aggregator.Keys.dev(), db, capped);
     awaitVerified(50);
-    assertEquals(List.of(10L, 20L, 25L, 35L, 45L, 50L), verifiedRanges(), "every range once, none skipped");
+    // exactly the ranges one uninterrupted aggregator verifies: each range once, none skipped
+    assertEquals(List.of(10L, 20L, 30L, 40L, 50L), verifiedRanges());
     assertEquals(0, second.status().reverts());
-    assertEquals(3, second.status().verifications());
-    assertEquals(25, second.status().resumedAfterBatch(), "its trie store holds batch 25: no re-execution before it");
+    assertEquals(reached, second.status().resumedAfterBatch(), "its trie store holds the verified root: no re-execution before it");
+    assertEquals((50 - reached) / 10, second.status().verifications());
     assertEquals(l1.root(50).hex(), l1.rollup().batchNumToStateRoot(50));
 
     // And one with an empty database executes from the genesis and goes on from there.
@@ -214,11 +229,119 @@ class AggregatorTest {
     awaitVerified(10);
     assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10), "the root of the batches L1 now has");
 
-    // the verification itself leaves L1: lastVerifiedBatch is 0 again, and the aggregator verifies again
+    // the verification itself leaves L1 (once the aggregator has its receipt): lastVerifiedBatch is 0
+    // again, and the aggregator verifies again
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().verifications() == 1));
     l1.reorg(1);
     assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().verifications() == 2), "verified again: " + a.status());
     assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10));
     assertEquals(List.of(10L), verifiedRanges());
     assertEquals(0, a.status().reverts());
+  }
+
+  @Test
+  void anL1ReorgBelowWhereItResumedMakesItLookAgain() {
+    DataSource db = freshH2();
+    l1.sequence(5, 2);
+    Aggregator first = start(Aggregator.Keys.dev(), db, defaults);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> first.status().verifications() == 1));
+    stopped(first);
+    aggregators.remove(first);
+    Aggregator second = start(Aggregator.Keys.dev(), db, defaults);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> second.status().resumedAfterBatch() == 10
+        && second.status().attempts() >= 1), "resumed from the block that sequenced batch 10: " + second.status());
+
+    l1.reorg(2); // the sequencing of batches 6..10 (where it resumed) and their verification leave L1
+    awaitVerified(5);
+    l1.sequence(5, 1);
+    awaitVerified(10);
+    assertEquals(l1.root(10).hex(), l1.rollup().batchNumToStateRoot(10), "the root of the batches L1 now has");
+    assertEquals(0, second.status().resumedAfterBatch(), "looked again: nothing verified, from the genesis");
+  }
+
+  @Test
+  void anL1ThatIsDownIsRetriedWithBackoff() throws Exception {
+    l1.sequence(5, 2);
+    try (FlakyL1 flaky = new FlakyL1(anvil.url())) {
+      Web3j web3j = Web3j.build(new HttpService(flaky.url()));
+      flaky.down(true);
+      Aggregator a = Aggregator.start(testKit.system(), web3j, l1.deployment(), Genesis.load(L1Workload.GENESIS_FILE),
+          Aggregator.Keys.dev(), freshH2(), defaults);
+      aggregators.add(a);
+      assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastError() != null), "fails while L1 is down");
+      assertEquals(-1, a.status().resumedAfterBatch());
+
+      flaky.down(false);
+      awaitVerified(10);
+      assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastError() == null), "recovered");
+      flaky.down(true);
+      l1.sequence(5, 1);
+      assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().lastError() != null), "fails again");
+      flaky.down(false);
+      awaitVerified(15);
+      assertEquals(l1.root(15).hex(), l1.rollup().batchNumToStateRoot(15));
+      assertEquals(List.of(10L, 15L), verifiedRanges());
+      assertEquals(0, a.status().reverts());
+      stopped(a);
+      aggregators.remove(a);
+      web3j.shutdown();
+    }
+  }
+
+  @Test
+  void aRootOnL1ThatIsNotItsOwnIsAStateRootMismatchAndStopsIt() {
+    l1.sequence(5, 2);
+    l1.verifyWrongRoot(5, "0x" + "ee".repeat(32)); // another aggregator's wrong root, accepted by the attestation
+    Aggregator a = start(Aggregator.Keys.dev(), freshH2(), defaults);
+    assertTrue(TestNodes.eventually(TIMEOUT, () -> a.status().stateRootMismatch()), "mismatch: " + a.status());
+    assertEquals(5, l1.rollup().lastVerifiedBatch(), "nothing verified on top of a root it does not have");
+    assertEquals(0, a.status().verifications());
+    assertEquals(0, a.status().reverts());
+    assertEquals(List.of(5L), verifiedRanges());
+  }
+
+  /** An HTTP relay in front of anvil that answers 503 while it is down. */
+  static final class FlakyL1 implements AutoCloseable {
+    private final HttpServer server;
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final ExecutorService relay = Executors.newFixedThreadPool(4);
+    private volatile boolean down;
+
+    FlakyL1(String target) throws IOException {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/", exchange -> {
+        try (exchange) {
+          byte[] request = exchange.getRequestBody().readAllBytes();
+          if (down) {
+            exchange.sendResponseHeaders(503, -1);
+            return;
+          }
+          HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(target))
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request))
+              .build(), HttpResponse.BodyHandlers.ofByteArray());
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(response.statusCode(), response.body().length);
+          exchange.getResponseBody().write(response.body());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      server.setExecutor(relay);
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void down(boolean isDown) {
+      down = isDown;
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      relay.shutdownNow();
+    }
   }
 }

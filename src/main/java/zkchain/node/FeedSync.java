@@ -66,7 +66,7 @@ final class FeedSync implements AutoCloseable {
             () -> Address.of(l1.snapshot().trustedSequencer()),
             chain.deployment().l2ChainId(), FeedSource.Settings.from(config), metrics)
         .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
-          if (outcome == TrustedExecution.Outcome.RECORDED) feedLog.append(message); // relayed unchanged
+          if (outcome == TrustedExecution.Outcome.RECORDED) relay(feedLog, message);
           return outcome;
         }, blocking))
         .viaMat(KillSwitches.single(), Keep.right())
@@ -95,6 +95,19 @@ final class FeedSync implements AutoCloseable {
     }
     out.put("executed", executed);
     return out;
+  }
+
+  /**
+   * Appends an accepted batch to the node's own feed, unchanged. The log is gapless: a batch the
+   * node first learnt from L1 (or a second version after a trusted reorg) is not relayed; the
+   * relay's clients then follow another upstream for it, which FeedSource does on a gap.
+   */
+  private static void relay(FeedLog feedLog, zkchain.protocol.FeedMessage.BatchMessage message) {
+    try {
+      feedLog.append(message);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      log.warn("batch {} is not relayed on this node's feed: {}", message.batch().number(), e.getMessage());
+    }
   }
 
   @Override

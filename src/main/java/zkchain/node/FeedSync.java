@@ -61,12 +61,13 @@ final class FeedSync implements AutoCloseable {
     if (urls.isEmpty()) return new FeedSync(feedLog, metrics, trusted, null);
 
     L1Status l1 = L1Status.get(system);
+    java.util.concurrent.atomic.AtomicBoolean relayRefused = new java.util.concurrent.atomic.AtomicBoolean();
     UniqueKillSwitch ingest = FeedSource.from(urls,
             () -> Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead()) + 1,
             () -> Address.of(l1.snapshot().trustedSequencer()),
             chain.deployment().l2ChainId(), FeedSource.Settings.from(config), metrics)
         .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
-          if (outcome == TrustedExecution.Outcome.RECORDED) relay(feedLog, message);
+          if (outcome == TrustedExecution.Outcome.RECORDED) relay(feedLog, message, relayRefused);
           return outcome;
         }, blocking))
         .viaMat(KillSwitches.single(), Keep.right())
@@ -102,11 +103,16 @@ final class FeedSync implements AutoCloseable {
    * node first learnt from L1 (or a second version after a trusted reorg) is not relayed; the
    * relay's clients then follow another upstream for it, which FeedSource does on a gap.
    */
-  private static void relay(FeedLog feedLog, zkchain.protocol.FeedMessage.BatchMessage message) {
+  private static void relay(FeedLog feedLog, zkchain.protocol.FeedMessage.BatchMessage message,
+                            java.util.concurrent.atomic.AtomicBoolean refused) {
     try {
       feedLog.append(message);
+      refused.set(false);
     } catch (IllegalArgumentException | IllegalStateException e) {
-      log.warn("batch {} is not relayed on this node's feed: {}", message.batch().number(), e.getMessage());
+      // once until the relay works again, not once per batch
+      if (refused.compareAndSet(false, true)) {
+        log.warn("this node's feed stops relaying at batch {}: {}", message.batch().number(), e.getMessage());
+      }
     }
   }
 

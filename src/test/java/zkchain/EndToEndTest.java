@@ -58,6 +58,68 @@ class EndToEndTest {
   }
 
   @Test
+  void aSequencerThatSequencesOtherDataOnL1MakesATrustedReorgVisibleOnTheNode() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir)) {
+      // the test hook: batch 2 goes to L1 with an empty transactions list, not what the feed carried
+      SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.test-hooks.sequence-divergent-batch", 2,
+          "zkchain.sequencer.batch.max-transactions", 20));
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
+      rollup.sendTransfers(100);
+      assertTrue(TestNodes.eventually(STAGES, () -> status(node).get("heads").get("virtual").asLong() >= 3));
+
+      BatchEntity.State reorged = batch(node, 2);
+      assertEquals(List.of("transactions"), reorged.current().trustedReorg().differingFields());
+      assertEquals("0xc0", reorged.current().data().transactions(), "the L1 version won");
+      assertEquals(BatchEntity.Source.L1, reorged.current().data().source());
+      JsonNode http = JSON.readTree(TestNodes.get(node.httpUrl() + "/batches/2").body());
+      assertEquals("[\"transactions\"]", http.get("trustedReorg").get("differingFields").toString());
+      assertEquals("0xc0", http.get("trustedReorg").get("l1").get("transactions").asText());
+      assertTrue(http.get("trustedReorg").get("trusted").get("transactions").asText().length() > 4,
+          "the feed's version stays visible");
+      assertEquals(List.of("trusted-recorded", "trusted-reorg"),
+          reorged.history().stream().map(BatchEntity.Transition::event).toList().subList(0, 2));
+    }
+  }
+
+  @Test
+  void aNodeFailsOverToAnotherNodesFeedWithoutAGapAndResumesWithoutADuplicate() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir)) {
+      SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.batch.max-transactions", 2,
+          "zkchain.sequencer.l1.enabled", false));
+      ZkChainNode upstream = rollup.startNode("upstream", List.of(sequencer.feedUrl()));
+      rollup.sendTransfers(600);
+      Thread.sleep(1_000);
+      long last = lastClosedBatch(sequencer);
+      assertTrue(last >= 300, last + " batches");
+      awaitHeads(upstream, last, 0, 0);
+
+      // the sequencer first, the upstream node second; the sequencer dies while the node replays
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl(), LocalRollup.feedUrl(upstream)));
+      assertTrue(TestNodes.eventually(STAGES, () -> status(node).get("heads").get("trusted").asLong() >= 20));
+      rollup.stop(sequencer);
+      long atKill = status(node).get("heads").get("trusted").asLong();
+      assertTrue(atKill < last, "killed mid-stream (at " + atKill + " of " + last + ")");
+      awaitHeads(node, last, 0, 0);
+      JsonNode feed = status(node).get("feed");
+      assertTrue(feed.get("failovers").asLong() >= 1, feed.toString());
+      assertEquals(0, feed.get("executed").get("parent-unknown").asLong(), "no gap: " + feed);
+
+      // restarted in the middle of replaying from the upstream node: resumes without a duplicate
+      ZkChainNode late = rollup.startNode("late", List.of(LocalRollup.feedUrl(upstream)));
+      assertTrue(TestNodes.eventually(STAGES, () -> status(late).get("heads").get("trusted").asLong() >= 20));
+      rollup.stop(late);
+      ZkChainNode again = rollup.startNode("late", List.of(LocalRollup.feedUrl(upstream)));
+      awaitHeads(again, last, 0, 0);
+      for (ZkChainNode n : List.of(node, again)) {
+        for (long b = 1; b <= last; b++) {
+          assertEquals(List.of("trusted-recorded"),
+              batch(n, b).history().stream().map(BatchEntity.Transition::event).toList(), "batch " + b + " once");
+        }
+      }
+    }
+  }
+
+  @Test
   void thousandWalletTransfersReachEveryStageOnTwoNodesWithTheRootsOfL1() throws Exception {
     try (LocalRollup rollup = new LocalRollup(dir)) {
       SequencerRole sequencer = rollup.startSequencer(Map.of());

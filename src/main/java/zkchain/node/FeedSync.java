@@ -3,6 +3,8 @@ package zkchain.node;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.stream.KillSwitches;
+import akka.stream.RestartSettings;
+import akka.stream.javadsl.RestartSource;
 import akka.stream.UniqueKillSwitch;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Sink;
@@ -62,14 +64,20 @@ final class FeedSync implements AutoCloseable {
 
     L1Status l1 = L1Status.get(system);
     java.util.concurrent.atomic.AtomicBoolean relayRefused = new java.util.concurrent.atomic.AtomicBoolean();
-    UniqueKillSwitch ingest = FeedSource.from(urls,
-            () -> Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead()) + 1,
-            () -> Address.of(l1.snapshot().trustedSequencer()),
-            chain.deployment().l2ChainId(), FeedSource.Settings.from(config), metrics)
-        .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
-          if (outcome == TrustedExecution.Outcome.RECORDED) relay(feedLog, message, relayRefused);
-          return outcome;
-        }, blocking))
+    FeedSource.Settings settings = FeedSource.Settings.from(config);
+    // A batch the node cannot execute (its root differs, its parent is unknown) ends the
+    // connection: the next one asks again from the batch the node still needs.
+    RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
+        .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
+    UniqueKillSwitch ingest = RestartSource.withBackoff(restart, () -> FeedSource.from(urls,
+                () -> Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead()) + 1,
+                () -> Address.of(l1.snapshot().trustedSequencer()),
+                chain.deployment().l2ChainId(), settings, metrics)
+            .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
+              if (outcome == TrustedExecution.Outcome.RECORDED) relay(feedLog, message, relayRefused);
+              if (outcome.needsResync()) throw new FeedResync(message.batch().number(), outcome);
+              return outcome;
+            }, blocking)))
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);
@@ -96,6 +104,14 @@ final class FeedSync implements AutoCloseable {
     }
     out.put("executed", executed);
     return out;
+  }
+
+  /** Ends a feed connection after a batch the node could not execute; the restart resumes from what it needs. */
+  static final class FeedResync extends RuntimeException {
+    FeedResync(long batch, TrustedExecution.Outcome outcome) {
+      super("feed batch " + batch + " was " + outcome.name().toLowerCase().replace('_', '-')
+          + "; reconnecting from the batch the node needs", null, false, false);
+    }
   }
 
   /**

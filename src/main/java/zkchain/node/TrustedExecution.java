@@ -29,7 +29,14 @@ public final class TrustedExecution {
   private static final Logger log = LoggerFactory.getLogger(TrustedExecution.class);
 
   /** What became of one feed batch. */
-  public enum Outcome { RECORDED, STATE_ROOT_DIFFERS, ACC_INPUT_HASH_DIFFERS, PARENT_UNKNOWN, REFUSED }
+  public enum Outcome {
+    RECORDED, STATE_ROOT_DIFFERS, ACC_INPUT_HASH_DIFFERS, PARENT_UNKNOWN, REFUSED;
+
+    /** The feed has to be asked again from the batch the node needs: this one did not take. */
+    public boolean needsResync() {
+      return this != RECORDED;
+    }
+  }
 
   private final ActorSystem<?> system;
   private final zkchain.execution.Executor executor;

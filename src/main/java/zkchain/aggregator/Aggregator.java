@@ -48,6 +48,7 @@ import zkchain.l1.L1Traversal;
 import zkchain.l1.SequencedBatchReader;
 import zkchain.l1.ZkChainRollup;
 import zkchain.node.BatchExecution;
+import zkchain.node.Blocking;
 import zkchain.node.BatchExecution.L1View;
 import zkchain.protocol.Hash32;
 
@@ -248,7 +249,7 @@ public final class Aggregator {
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
-        Source.completionStage(async(blocking, () -> {
+        Source.completionStage(Blocking.call(blocking, () -> {
           // the first run looks for where to resume; a restart continues from the last completed step,
           // unless an L1 reorg deeper than the kept blocks removed even the oldest of them
           Position last = committed.get();
@@ -309,7 +310,7 @@ public final class Aggregator {
   // ---- stages ----
 
   private static Flow<Done, L1Step, NotUsed> followL1(Executor blocking, L1Traversal traversal) {
-    return Flow.<Done>create().mapAsync(1, tick -> async(blocking, traversal::next));
+    return Flow.<Done>create().mapAsync(1, tick -> Blocking.call(blocking, traversal::next));
   }
 
   /** An idle L1 is asked again after the poll interval; anything else passes at once. */
@@ -322,12 +323,12 @@ public final class Aggregator {
 
   private static Flow<L1Step, SequencedBatchReader.Retrieved, NotUsed> readCalldata(Executor blocking,
                                                                                  SequencedBatchReader reader) {
-    return Flow.<L1Step>create().mapAsync(1, step -> async(blocking, () -> reader.read(step)));
+    return Flow.<L1Step>create().mapAsync(1, step -> Blocking.call(blocking, () -> reader.read(step)));
   }
 
   private static Flow<SequencedBatchReader.Retrieved, BatchExecution.Planned, NotUsed> execute(
       Executor blocking, BatchExecution execution) {
-    return Flow.<SequencedBatchReader.Retrieved>create().mapAsync(1, read -> async(blocking, () -> execution.plan(read)));
+    return Flow.<SequencedBatchReader.Retrieved>create().mapAsync(1, read -> Blocking.call(blocking, () -> execution.plan(read)));
   }
 
   private static Flow<Followed, BatchVerification.Outcome, NotUsed> verify(
@@ -335,7 +336,7 @@ public final class Aggregator {
     return Flow.<Followed>create().mapAsync(1, followed -> {
       // a restarted stream's first attempt waits for the failed stream's last one: one sender, nonces in order
       CompletableFuture<BatchVerification.Outcome> attempt = inFlight.get().handle((r, e) -> followed)
-          .thenCompose(f -> async(blocking, () -> verification.attempt(f)));
+          .thenCompose(f -> Blocking.call(blocking, () -> verification.attempt(f)));
       inFlight.set(attempt);
       return attempt;
     });
@@ -382,20 +383,4 @@ public final class Aggregator {
     return "zkchain.blocking-dispatcher";
   }
 
-  /** A blocking call on the aggregator's dispatcher. */
-  private interface Blocking<T> {
-    T call() throws Exception;
-  }
-
-  private static <T> CompletableFuture<T> async(Executor executor, Blocking<T> call) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return call.call();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
-    }, executor);
-  }
 }

@@ -74,13 +74,13 @@ public final class L1Ingest {
       log.info("L1 sync of rollup {} from L1 block {} (Virtual head {}, verified head {})", deployment.rollup(),
           start.l1Chain().tip().number(), execution.view().lastVirtual(), execution.view().lastVerified());
       return Source.repeat(Done.getInstance())
-          .mapAsync(1, tick -> timed(status, L1Status.Stage.L1_READ, async(blocking, traversal::next)))
+          .mapAsync(1, tick -> timed(status, L1Status.Stage.L1_READ, Blocking.call(blocking, traversal::next)))
           .via(idleWait(system, poll))
-          .mapAsync(1, step -> timed(status, L1Status.Stage.L1_READ, async(blocking, () -> reader.read(step))))
-          .mapAsync(1, read -> timed(status, L1Status.Stage.EXECUTION, async(blocking, () -> execution.plan(read))))
+          .mapAsync(1, step -> timed(status, L1Status.Stage.L1_READ, Blocking.call(blocking, () -> reader.read(step))))
+          .mapAsync(1, read -> timed(status, L1Status.Stage.EXECUTION, Blocking.call(blocking, () -> execution.plan(read))))
           .mapAsync(1, planned -> timed(status, L1Status.Stage.DELIVERY, delivery.deliver(planned)))
           .mapAsync(1, planned -> timed(status, L1Status.Stage.COMMIT,
-              async(blocking, () -> commit(positions, deployment, planned))))
+              Blocking.call(blocking, () -> commit(positions, deployment, planned))))
           .map(planned -> report(status, deployment, planned))
           .mapError(Throwable.class, e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
@@ -141,20 +141,4 @@ public final class L1Ingest {
     return work.whenComplete((r, e) -> status.spent(stage, System.nanoTime() - start));
   }
 
-  /** A blocking call on the blocking dispatcher. */
-  interface Blocking<T> {
-    T call() throws Exception;
-  }
-
-  private static <T> CompletionStage<T> async(Executor executor, Blocking<T> call) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return call.call();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    }, executor);
-  }
 }

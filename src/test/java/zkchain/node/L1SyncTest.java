@@ -254,6 +254,16 @@ class L1SyncTest {
     assertTrue(TestNodes.eventually(SYNC_TIMEOUT, () -> batch(node, 5).stage() == Stage.NONE));
     assertEquals(Stage.NONE, batch(node, 4).stage());
     assertEquals("trusted-discarded", batch(node, 4).history().get(1).event());
+
+    // the sequencer's corrected batch 4, built on L1's batch 3, is taken from the feed
+    var corrected = new zkchain.protocol.Batch(4, zkchain.protocol.BatchTransactions.encode(List.of()),
+        l1.batch(3).timestamp(), l1.coinbase());
+    var correctedRoot = executor.execute(l1.root(3), corrected).stateRoot();
+    var correctedMessage = zkchain.protocol.FeedMessage.BatchMessage.signed(genesis.chainId(), corrected, correctedRoot,
+        zkchain.protocol.AccInputHash.next(l1.accInputHash(3), corrected), sequencerKey);
+    assertEquals(TrustedExecution.Outcome.RECORDED, feed.apply(correctedMessage).toCompletableFuture().join());
+    assertEquals(Stage.TRUSTED, batch(node, 4).stage());
+    assertEquals(correctedRoot.hex(), batch(node, 4).current().stateRoot());
   }
 
   @Test

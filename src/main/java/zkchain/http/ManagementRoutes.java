@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -132,55 +133,67 @@ public final class ManagementRoutes extends AllDirectives {
 
   private Route status() {
     return onSuccess(StageHeads.read(system), heads -> {
-      var cluster = Cluster.get(system);
-      var members = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
-          .map(ManagementRoutes::member)
-          .toList();
-      var body = new java.util.LinkedHashMap<String, Object>();
-      body.put("role", system.settings().config().getString("zkchain.role"));
-      body.put("heads", Map.of(
-          "trusted", heads.trusted(),
-          "virtual", heads.virtual(),
-          "consolidated", heads.consolidated()));
-      var mismatch = new java.util.LinkedHashMap<String, Object>();
-      mismatch.put("open", heads.openStateRootMismatches() > 0);
-      mismatch.put("batches", heads.openStateRootMismatches());
-      mismatch.put("firstBatch", heads.firstStateRootMismatch());
-      if (heads.firstStateRootMismatch() != null) {
-        mismatch.put("why", "L1 verified a state root for batch " + heads.firstStateRootMismatch()
-            + " that differs from the node's own (both in /batches/" + heads.firstStateRootMismatch()
-            + "); the Consolidated head stops below it and the node reports itself not ready");
+      String role = system.settings().config().getString("zkchain.role");
+      var body = new LinkedHashMap<String, Object>();
+      body.put("role", role);
+      // only a node keeps batch entities; a sequencer or aggregator reports its own section instead
+      if (role.equals("node")) {
+        body.put("heads", Map.of("trusted", heads.trusted(), "virtual", heads.virtual(),
+            "consolidated", heads.consolidated()));
+        body.put("stateRootMismatch", mismatch(heads));
       }
-      body.put("stateRootMismatch", mismatch);
       var l1 = L1Status.get(system).snapshot();
-      if (l1.enabled()) {
-        var sync = new java.util.LinkedHashMap<String, Object>();
-        sync.put("rollup", l1.rollup());
-        sync.put("head", l1.l1Head());
-        sync.put("processedBlock", l1.processedBlock());
-        sync.put("lag", l1.lag());
-        sync.put("virtualHead", l1.virtualHead());
-        sync.put("verifiedHead", l1.verifiedHead());
-        sync.put("trustedSequencer", l1.trustedSequencer());
-        sync.put("reorgs", l1.reorgs());
-        sync.put("lastReorgDepth", l1.lastReorgDepth());
-        sync.put("maxReorgDepth", l1.maxReorgDepth());
-        sync.put("refusedCommands", l1.refusedCommands());
-        sync.put("lastError", l1.lastError());
-        sync.put("lastErrorAt", l1.lastErrorAt());
-        var spent = new java.util.LinkedHashMap<String, Double>();
-        L1Status.get(system).secondsSpent().forEach((stage, seconds) ->
-            spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
-        sync.put("secondsSpent", spent);
-        body.put("l1", sync);
-      }
+      if (l1.enabled()) body.put("l1", l1(l1));
       body.putAll(extraStatus.get());
-      body.put("cluster", Map.of(
-          "self", cluster.selfMember().address().toString(),
-          "selfStatus", cluster.selfMember().status().toString(),
-          "members", members));
+      body.put("cluster", cluster());
       return completeOK(body, Jackson.marshaller(JSON));
     });
+  }
+
+  private static Map<String, Object> mismatch(StageHeads.Heads heads) {
+    var out = new LinkedHashMap<String, Object>();
+    out.put("open", heads.openStateRootMismatches() > 0);
+    out.put("batches", heads.openStateRootMismatches());
+    out.put("firstBatch", heads.firstStateRootMismatch());
+    if (heads.firstStateRootMismatch() != null) {
+      out.put("why", "L1 verified a state root for batch " + heads.firstStateRootMismatch()
+          + " that differs from the node's own (both in /batches/" + heads.firstStateRootMismatch()
+          + "); the Consolidated head stops below it and the node reports itself not ready");
+    }
+    return out;
+  }
+
+  private Map<String, Object> l1(L1Status.Snapshot l1) {
+    var out = new LinkedHashMap<String, Object>();
+    out.put("rollup", l1.rollup());
+    out.put("head", l1.l1Head());
+    out.put("processedBlock", l1.processedBlock());
+    out.put("lag", l1.lag());
+    out.put("virtualHead", l1.virtualHead());
+    out.put("verifiedHead", l1.verifiedHead());
+    out.put("trustedSequencer", l1.trustedSequencer());
+    out.put("reorgs", l1.reorgs());
+    out.put("lastReorgDepth", l1.lastReorgDepth());
+    out.put("maxReorgDepth", l1.maxReorgDepth());
+    out.put("refusedCommands", l1.refusedCommands());
+    out.put("lastError", l1.lastError());
+    out.put("lastErrorAt", l1.lastErrorAt());
+    var spent = new LinkedHashMap<String, Double>();
+    L1Status.get(system).secondsSpent().forEach((stage, seconds) ->
+        spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
+    out.put("secondsSpent", spent);
+    return out;
+  }
+
+  private Map<String, Object> cluster() {
+    var cluster = Cluster.get(system);
+    var members = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+        .map(ManagementRoutes::member)
+        .toList();
+    return Map.of(
+        "self", cluster.selfMember().address().toString(),
+        "selfStatus", cluster.selfMember().status().toString(),
+        "members", members);
   }
 
   private static Map<String, String> member(Member m) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -352,6 +353,20 @@ class BatchEntityTest {
     assertTrue(result.reply().isSuccess());
     assertTrue(result.hasNoEvents());
     assertRecovers(result.state());
+  }
+
+  @Test
+  void aJournalFailureLosesNothingAndReDeliveryRecordsTheBatch() {
+    kit(22);
+    kit.persistenceTestKit().failNextPersisted();
+    assertThrows(Throwable.class, () -> trusted(FEED_DATA, ROOT_A), "the write failed: no reply, the entity stops");
+    kit.persistenceTestKit().expectNothingPersisted(BatchEntity.persistenceId(22).id());
+
+    State recovered = kit.restart().state();
+    assertTrue(recovered.isUnknown(), "nothing half-written");
+    var again = trusted(FEED_DATA, ROOT_A); // the stream stage delivers again
+    assertEquals(Stage.TRUSTED, again.state().stage());
+    assertRecovers(again.state());
   }
 
   @Test

@@ -38,10 +38,12 @@ if (errors.length > 0) {
 }
 
 fs.mkdirSync(outDir, { recursive: true });
+const written = [];
 for (const [file, contracts] of Object.entries(output.contracts)) {
   for (const [name, c] of Object.entries(contracts)) {
     const artifact = { abi: c.abi, bin: '0x' + c.evm.bytecode.object, solc: solc.version(), source: file };
     fs.writeFileSync(path.join(outDir, name + '.json'), JSON.stringify(artifact, null, 2) + '\n');
-    console.log(`compiled ${file}:${name} -> ${path.join(outDir, name + '.json')}`);
+    written.push(name);
   }
 }
+console.log(`solc ${solc.version()}: compiled ${written.join(', ')} into ${outDir}`);

@@ -52,17 +52,39 @@ public final class Deployer {
     }
   }
 
-  /** Deploys the verifier and the rollup from {@code from}, then checks the rollup reads back as deployed. */
+  /**
+   * Deploys the development attestation verifier (for {@code roles.prover()}) and the rollup from
+   * {@code from}, then checks the rollup reads back as deployed.
+   */
   public static L1Deployment deploy(L1Sender from, Roles roles, long l2ChainId, String genesisRoot) {
-    String root = Numeric.toHexString(ZkChainRollup.bytes32(genesisRoot).getValue());
+    String root = genesisRoot(genesisRoot);
     Deployed<DevAttestationVerifier> verifier = DevAttestationVerifier.deploy(from, roles.prover());
+    return deployRollup(from, roles, l2ChainId, root, verifier.address());
+  }
+
+  /**
+   * Deploys only the rollup, pointing at an already deployed IVerifier (a real verifier replacing
+   * the development one). {@code roles.prover()} may be null: a real verifier has no prover key.
+   */
+  public static L1Deployment deployWithVerifier(L1Sender from, Roles roles, long l2ChainId, String genesisRoot,
+      String verifier) {
+    return deployRollup(from, roles, l2ChainId, genesisRoot(genesisRoot), verifier.toLowerCase());
+  }
+
+  private static L1Deployment deployRollup(L1Sender from, Roles roles, long l2ChainId, String root, String verifier) {
     Deployed<ZkChainRollup> rollup = ZkChainRollup.deploy(from, roles.admin(), roles.trustedSequencer(),
-        roles.trustedAggregator(), verifier.address(), l2ChainId, root);
-    L1Deployment deployment = new L1Deployment(rollup.address(), verifier.address(), from.l1ChainId(), l2ChainId,
+        roles.trustedAggregator(), verifier, l2ChainId, root);
+    L1Deployment deployment = new L1Deployment(rollup.address(), verifier, from.l1ChainId(), l2ChainId,
         rollup.blockNumber(), rollup.blockHash(), root, roles.admin().toLowerCase(),
-        roles.trustedSequencer().toLowerCase(), roles.trustedAggregator().toLowerCase(), roles.prover().toLowerCase());
+        roles.trustedSequencer().toLowerCase(), roles.trustedAggregator().toLowerCase(),
+        roles.prover() == null ? null : roles.prover().toLowerCase());
     checkDeployed(rollup.contract().atBlock(rollup.blockNumber()), deployment);
     return deployment;
+  }
+
+  /** Checked before anything is sent: a malformed root would otherwise cost a verifier deployment. */
+  private static String genesisRoot(String hex) {
+    return Numeric.toHexString(ZkChainRollup.bytes32(hex).getValue());
   }
 
   /** A deployment file that disagrees with L1 would send every node after the wrong chain. */

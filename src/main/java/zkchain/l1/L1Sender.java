@@ -101,19 +101,6 @@ public final class L1Sender {
     }
   }
 
-  /** eth_call against {@code block}; returns the raw ABI-encoded result. */
-  public String call(String call, String to, String data, DefaultBlockParameter block) {
-    try {
-      EthCall result = web3j.ethCall(Transaction.createEthCallTransaction(address(), to, data), block).send();
-      if (result.hasError() || result.isReverted()) {
-        throw new L1Revert(call, revertReason(result.getError(), result.getRevertReason()));
-      }
-      return result.getValue();
-    } catch (IOException e) {
-      throw new IllegalStateException(call + ": L1 request failed: " + e.getMessage(), e);
-    }
-  }
-
   private BigInteger estimateGas(String call, String to, String data) throws IOException {
     EthEstimateGas estimate =
         web3j.ethEstimateGas(Transaction.createEthCallTransaction(address(), to, data)).send();
@@ -157,6 +144,7 @@ public final class L1Sender {
   static String revertReason(Response.Error error, String fallback) {
     String data = error == null ? null : error.getData();
     if (data != null) {
+      // web3j hands over a JSON string value as-is, quotes included when the node nested it.
       String unquoted = data.replace("\"", "").trim();
       String fromData = decodeRevertData(unquoted);
       if (fromData != null) return fromData;

@@ -1,6 +1,7 @@
 package zkchain.l1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,11 +15,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.http.HttpService;
+import zkchain.DevKeys;
 
 class DeployerTest {
   static Anvil anvil;
@@ -67,6 +70,18 @@ class DeployerTest {
     assertEquals("0x", web3j.ethGetCode(d.rollup(),
         DefaultBlockParameter.valueOf(BigInteger.valueOf(d.deployBlock() - 1))).send().getCode());
     assertTrue(web3j.ethGetCode(d.rollup(), DefaultBlockParameterName.LATEST).send().getCode().length() > 2);
+  }
+
+  @Test
+  void aRollupCanBeDeployedAgainstAnExistingVerifier() {
+    L1Sender admin = L1Sender.of(web3j, Credentials.create(DevKeys.key(DevKeys.L1_ADMIN)));
+    String verifier = DevAttestationVerifier.deploy(admin, Deployer.Roles.dev().prover()).address();
+    Deployer.Roles roles = Deployer.Roles.dev();
+    Deployer.Roles noProver = new Deployer.Roles(roles.admin(), roles.trustedSequencer(), roles.trustedAggregator(), null);
+    L1Deployment d = Deployer.deployWithVerifier(admin, noProver, 7, "0x" + "00".repeat(32), verifier);
+    assertEquals(verifier, d.verifier());
+    assertEquals(verifier, ZkChainRollup.at(web3j, d.rollup()).verifier());
+    assertNull(d.prover());
   }
 
   @Test

@@ -307,6 +307,18 @@ class ZkChainRollupTest {
   }
 
   @Test
+  void proofsAreBoundToTheRollupsOwnChainId() {
+    long otherChainId = 424242;
+    deployment = Deployer.deploy(admin, Deployer.Roles.dev(), otherChainId, GENESIS_ROOT);
+    sequence(List.of(batch("0xc0", latestTimestamp())));
+    String agg = aggregator.address();
+    assertReverts("invalid proof", () -> as(aggregator).verifyBatchesTrustedAggregator(0, 1, root(1),
+        proof(agg, 0, 1, GENESIS_ROOT, root(1), L2_CHAIN_ID, proverKey)));
+    assertEquals(1, as(aggregator).verifyBatchesTrustedAggregator(0, 1, root(1),
+        proof(agg, 0, 1, GENESIS_ROOT, root(1), otherChainId, proverKey)).numBatch());
+  }
+
+  @Test
   void theVerifierAcceptsExactlyTheProversAttestation() {
     DevAttestationVerifier verifier = DevAttestationVerifier.at(web3j, deployment.verifier());
     assertEquals(deployment.prover(), verifier.prover());

@@ -42,7 +42,7 @@ public final class Main {
         --rollup FILE      the deployment file written by deploy-l1
         --feed URL[,URL]   (node) the sequencer feed(s) to follow, e.g. ws://127.0.0.1:8081/feed;
                            the next URL is the failover; every node serves its own feed on /feed
-        --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8545)
+        --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8123)
         --out FILE         (deploy-l1) where to write the deployment file
         --help             this text
 

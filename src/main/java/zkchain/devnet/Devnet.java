@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +33,7 @@ public final class Devnet implements AutoCloseable {
   /** The dev keys the load generator sends from (the roles' keys are left alone). */
   static final List<Integer> LOAD_KEYS = List.of(4, 5, 6, 7, 8, 9);
 
-  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private final Components running = new Components();
   private ZkChainNode node;
   private SequencerRole sequencer;
   private LoadGenerator load;
@@ -65,7 +63,7 @@ public final class Devnet implements AutoCloseable {
     Files.createDirectories(dir);
 
     anvil = Anvil.start("--block-time", "1");
-    running.push(anvil);
+    running.add(anvil);
     out.println("L1 (anvil):      " + anvil.url());
 
     Genesis genesis = Genesis.load(Path.of(cli.getString("zkchain.genesis-file")));
@@ -75,23 +73,23 @@ public final class Devnet implements AutoCloseable {
     out.println("rollup:          " + deployment.rollup() + " (deployment in " + rollupFile + ")");
 
     sequencer = SequencerRole.start(roleConfig(flags, configFile, "sequencer", dir, 0, rollupFile, List.of()));
-    running.push(sequencer);
+    running.add(sequencer);
     out.println("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl());
 
     AggregatorRole aggregator = AggregatorRole.start(roleConfig(flags, configFile, "aggregator", dir, 0, rollupFile,
         List.of()));
-    running.push(aggregator);
+    running.add(aggregator);
     out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort());
 
     int nodePort = cli.getInt("zkchain.http.port");
     node = ZkChainNode.start(roleConfig(flags, configFile, "node", dir, nodePort, rollupFile,
         List.of(sequencer.feedUrl())));
-    running.push(node);
+    running.add(node);
     out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed");
 
     load = LoadGenerator.start(sequencer.rpcUrl(), LOAD_KEYS.stream().map(DevKeys::key).toList(),
         cli.getDouble("zkchain.devnet.transfers-per-second"));
-    running.push(load);
+    running.add(load);
     out.println("load generator:  " + cli.getDouble("zkchain.devnet.transfers-per-second")
         + " transfers/s from dev keys " + LOAD_KEYS);
   }
@@ -137,12 +135,6 @@ public final class Devnet implements AutoCloseable {
   /** Stops everything, newest first: load, node, aggregator, sequencer, L1. */
   @Override
   public void close() {
-    while (!running.isEmpty()) {
-      try {
-        running.pop().close();
-      } catch (Exception e) {
-        System.err.println("devnet: stopping a component failed: " + e);
-      }
-    }
+    running.close();
   }
 }

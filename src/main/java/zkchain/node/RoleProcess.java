@@ -91,7 +91,11 @@ public final class RoleProcess implements AutoCloseable {
   @Override
   public void close() {
     try {
+      // no new requests while the role stops
+      if (binding != null) binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
       onClose.run();
+    } catch (Exception e) {
+      log.warn("{} did not stop cleanly: {}", config().getString("zkchain.role"), e.toString());
     } finally {
       system.terminate();
       try {

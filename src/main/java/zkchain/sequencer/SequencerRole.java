@@ -34,8 +34,10 @@ public final class SequencerRole implements AutoCloseable {
           process.genesis(), credentials);
       int rpcPort = sequencer.bindRpc().toCompletableFuture().join().localAddress().getPort();
       FeedServer feed = new FeedServer(process.system(), new ClosedBatches(sequencer), FeedServer.Settings.from(c));
-      process.serve(feed.route(), () -> Map.of("sequencer", status(sequencer, rpcPort)),
-          () -> sequencer.stop().toCompletableFuture().join());
+      process.serve(feed.route(), () -> Map.of("sequencer", status(sequencer, rpcPort)), () -> {
+        feed.closeConnections(); // open WebSockets outlive the unbinding
+        sequencer.stop().toCompletableFuture().join();
+      });
       return new SequencerRole(process, sequencer, rpcPort);
     } catch (RuntimeException e) {
       process.close();

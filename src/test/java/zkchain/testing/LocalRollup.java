@@ -3,8 +3,6 @@ package zkchain.testing;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +16,7 @@ import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Numeric;
 import zkchain.DevKeys;
 import zkchain.aggregator.AggregatorRole;
+import zkchain.devnet.Components;
 import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
 import zkchain.l1.Anvil;
@@ -35,7 +34,7 @@ public final class LocalRollup implements AutoCloseable {
   public static final Path GENESIS_FILE = Path.of("conf/genesis.json");
 
   private final Path dir;
-  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private final Components running = new Components();
   private final Anvil anvil;
   private final Path rollupFile;
   private final L1Deployment deployment;
@@ -47,7 +46,7 @@ public final class LocalRollup implements AutoCloseable {
     this.dir = dir;
     // An L1 with blocks (1 s), as the devnet's: inclusion on L1 takes time, the feed does not.
     this.anvil = Anvil.start("--block-time", "1");
-    running.push(anvil);
+    running.add(anvil);
     Genesis genesis = Genesis.load(GENESIS_FILE);
     this.rollupFile = dir.resolve("rollup.json");
     this.deployment = Deployer.run(anvil.url(), rollupFile, genesis.chainId(), genesis.write(new InMemoryNodeStore()).hex());
@@ -69,13 +68,13 @@ public final class LocalRollup implements AutoCloseable {
 
   public SequencerRole startSequencer(Map<String, Object> extra) {
     sequencer = SequencerRole.start(TestNodes.config(dir.resolve("sequencer"), role("sequencer", extra)));
-    running.push(sequencer);
+    running.add(sequencer);
     return sequencer;
   }
 
   public AggregatorRole startAggregator() {
     aggregator = AggregatorRole.start(TestNodes.config(dir.resolve("aggregator"), role("aggregator", Map.of())));
-    running.push(aggregator);
+    running.add(aggregator);
     return aggregator;
   }
 
@@ -83,7 +82,7 @@ public final class LocalRollup implements AutoCloseable {
   public ZkChainNode startNode(String name, List<String> feeds) {
     ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve(name), role("node",
         Map.of("zkchain.feed.client.urls", feeds, "zkchain.feed.client.silence-timeout", "3s"))));
-    running.push(node);
+    running.add(node);
     nodes++;
     return node;
   }
@@ -139,20 +138,13 @@ public final class LocalRollup implements AutoCloseable {
     }
   }
 
-  /** Stops a component early (a killed upstream, a restarted node); close() skips it then. */
+  /** Stops a component early (a killed upstream, a restarted node); close() skips it. */
   public void stop(AutoCloseable component) throws Exception {
-    running.remove(component);
-    component.close();
+    running.stop(component);
   }
 
   @Override
   public void close() {
-    while (!running.isEmpty()) {
-      try {
-        running.pop().close();
-      } catch (Exception e) {
-        System.err.println("stopping a test component failed: " + e);
-      }
-    }
+    running.close();
   }
 }

@@ -55,6 +55,14 @@ class MainTest {
   }
 
   @Test
+  void aFeedWithoutL1IsRefusedAtStart() {
+    var config = zkchain.testing.TestNodes.config(dir, java.util.Map.of(
+        "zkchain.feed.client.urls", java.util.List.of("ws://127.0.0.1:1/feed")));
+    var e = assertThrows(IllegalStateException.class, () -> zkchain.node.ZkChainNode.start(config));
+    assertTrue(e.getMessage().contains("--feed needs --l1 URL and --rollup FILE"), e.getMessage());
+  }
+
+  @Test
   void deployL1WritesTheDeploymentWithTheConfiguredRoles() throws Exception {
     String sequencer = Credentials.create(DevKeys.key(5)).getAddress();
     Path file = dir.resolve("roles.conf");

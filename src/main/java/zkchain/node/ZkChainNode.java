@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import zkchain.batch.BatchEntity;
 import java.util.Map;
 import zkchain.feed.FeedServer;
+import zkchain.feed.FeedSource;
 import zkchain.http.ManagementRoutes;
 
 /**
@@ -40,8 +41,12 @@ public final class ZkChainNode implements AutoCloseable {
     try {
       BatchEntity.init(system);
       StageHeads.init(system);
+      // The feed needs the rollup (chain id, trusted sequencer, genesis): it comes with L1.
+      if (!FeedSource.Settings.urls(full).isEmpty() && full.getString("zkchain.l1.url").isEmpty()) {
+        throw new IllegalArgumentException("--feed needs --l1 URL and --rollup FILE: a feed batch is checked "
+            + "against the rollup's trusted sequencer and chain id");
+      }
       L1Sync l1 = L1Sync.startIfConfigured(system);
-      // The feed needs the rollup (chain id, sequencer, genesis): it comes with L1.
       FeedSync feed = l1 == null ? null : FeedSync.start(system, l1.chain());
       ManagementRoutes routes = feed == null
           ? new ManagementRoutes(system)

@@ -41,7 +41,6 @@ import zkchain.execution.JdbcNodeStore;
 import zkchain.execution.NodeStore;
 import zkchain.l1.L1Chain;
 import zkchain.l1.L1Deployment;
-import zkchain.l1.L1Finality;
 import zkchain.l1.L1Sender;
 import zkchain.l1.L1Step;
 import zkchain.l1.L1Traversal;
@@ -110,7 +109,7 @@ public final class Aggregator {
       int max = a.getInt("max-batches-per-proof");
       if (max < 0) throw new IllegalArgumentException("zkchain.aggregator.max-batches-per-proof must be ≥ 0, got " + max);
       return new Settings(a.getInt("min-confirmations"), a.getDuration("interval"), max, a.getString("dispatcher"),
-          new L1Traversal.Settings(L1Finality.from(l1), l1.getInt("logs-chunk-size"), l1.getInt("reorg-window")),
+          L1Traversal.Settings.from(l1),
           l1.getDuration("poll-interval"), l1.getDuration("retry.min-backoff"), l1.getDuration("retry.max-backoff"),
           l1.getDuration("request-timeout"), a.getDuration("receipt-timeout"),
           c.getInt("zkchain.execution.trie-cache-nodes"));

@@ -20,7 +20,12 @@ import org.web3j.protocol.core.methods.response.EthBlock;
  * one stream owns one traversal.
  */
 public final class L1Traversal {
-  public record Settings(L1Finality finality, int chunkSize, int reorgWindow) {}
+  public record Settings(L1Finality finality, int chunkSize, int reorgWindow) {
+    /** From the {@code zkchain.l1} section. */
+    public static Settings from(com.typesafe.config.Config l1) {
+      return new Settings(L1Finality.from(l1), l1.getInt("logs-chunk-size"), l1.getInt("reorg-window"));
+    }
+  }
 
   private final Web3j web3j;
   private final ZkChainRollup rollup;

@@ -26,7 +26,6 @@ import org.web3j.protocol.Web3j;
 import zkchain.l1.L1Block;
 import zkchain.l1.L1Chain;
 import zkchain.l1.L1Deployment;
-import zkchain.l1.L1Finality;
 import zkchain.l1.L1Step;
 import zkchain.l1.L1Traversal;
 import zkchain.l1.SequencedBatchReader;
@@ -51,8 +50,7 @@ public final class L1Ingest {
   public static UniqueKillSwitch start(ActorSystem<?> system, Web3j web3j, L1Deployment deployment,
                                       zkchain.execution.Executor executor) {
     Config c = system.settings().config().getConfig("zkchain.l1");
-    L1Traversal.Settings settings = new L1Traversal.Settings(L1Finality.from(c), c.getInt("logs-chunk-size"),
-        c.getInt("reorg-window"));
+    L1Traversal.Settings settings = L1Traversal.Settings.from(c);
     Duration poll = c.getDuration("poll-interval");
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);

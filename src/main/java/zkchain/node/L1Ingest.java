@@ -79,7 +79,7 @@ public final class L1Ingest {
           .mapAsync(1, planned -> timed(status, L1Status.Stage.DELIVERY, delivery.deliver(planned)))
           .mapAsync(1, planned -> timed(status, L1Status.Stage.COMMIT,
               Blocking.call(blocking, () -> commit(positions, deployment, planned))))
-          .map(planned -> report(status, deployment, planned))
+          .map(planned -> report(status, planned))
           .mapError(Throwable.class, e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                 ? e.getCause() : e;
@@ -117,7 +117,7 @@ public final class L1Ingest {
     return p;
   }
 
-  private static BatchExecution.Planned report(L1Status status, L1Deployment d, BatchExecution.Planned p) {
+  private static BatchExecution.Planned report(L1Status status, BatchExecution.Planned p) {
     L1Chain chain = p.step().chainAfter();
     long head = p.step() instanceof L1Step.Advance a ? a.head()
         : p.step() instanceof L1Step.Idle i ? i.head() : -1;
@@ -126,10 +126,7 @@ public final class L1Ingest {
       log.warn("L1 reorg of depth {}: back to L1 block {} ({}), Virtual head {}, verified head {}", depth,
           chain.tip().number(), chain.tip().hash(), p.view().lastVirtual(), p.view().lastVerified());
     }
-    status.update(s -> new L1Status.Snapshot(true, d.rollup(), head >= 0 ? head : s.l1Head(), chain.tip().number(),
-        p.view().lastVirtual(), p.view().lastVerified(), p.view().trustedSequencer(),
-        s.reorgs() + (depth > 0 ? 1 : 0), depth > 0 ? depth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), depth),
-        s.refusedCommands(), s.lastError(), s.lastErrorAt()));
+    status.stepped(head, chain.tip().number(), p.view(), depth);
     return p;
   }
 

@@ -70,8 +70,22 @@ public final class L1Status implements Extension {
     return current.get();
   }
 
-  void update(UnaryOperator<Snapshot> change) {
+  private void update(UnaryOperator<Snapshot> change) {
     current.updateAndGet(change);
+  }
+
+  /** The sync starts at the deployment block, with the deployed trusted sequencer. */
+  void started(String rollup, long deployBlock, String trustedSequencer) {
+    update(s -> new Snapshot(true, rollup, 0, deployBlock, 0, 0, trustedSequencer, 0, 0, 0, 0, null, null));
+  }
+
+  /** One step done: where the sync is, L1's head when the step saw it (-1: unknown), and a reorg's depth (0: none). */
+  void stepped(long l1Head, long processedBlock, BatchExecution.L1View view, int reorgDepth) {
+    boolean reorg = reorgDepth > 0;
+    update(s -> new Snapshot(true, s.rollup(), l1Head >= 0 ? l1Head : s.l1Head(), processedBlock,
+        view.lastVirtual(), view.lastVerified(), view.trustedSequencer(),
+        s.reorgs() + (reorg ? 1 : 0), reorg ? reorgDepth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), reorgDepth),
+        s.refusedCommands(), s.lastError(), s.lastErrorAt()));
   }
 
   void refused() {

@@ -60,8 +60,7 @@ final class L1Sync implements AutoCloseable {
         .readTimeout(timeout, TimeUnit.MILLISECONDS)
         .build();
     Web3j web3j = Web3j.build(new HttpService(l1.getString("url"), http));
-    L1Status.get(system).update(s -> new L1Status.Snapshot(true, deployment.rollup(), 0, deployment.deployBlock(),
-        0, 0, deployment.trustedSequencer(), 0, 0, 0, 0, null, null));
+    L1Status.get(system).started(deployment.rollup(), deployment.deployBlock(), deployment.trustedSequencer());
     Executor executor = new Executor(store, genesis.chainConfig());
     UniqueKillSwitch ingest = L1Ingest.start(system, web3j, deployment, executor);
     return new L1Sync(web3j, ingest, new Chain(deployment, genesisRoot, executor));

@@ -60,3 +60,14 @@ CREATE TABLE IF NOT EXISTS sequencer_batch (
   message VARCHAR NOT NULL,
   l1_tx_hash VARCHAR(66)
 );
+-- The trusted sequencer's sequenceBatches transaction in flight on L1 (at most one row,
+-- zkchain.sequencer.SequencerBatchStore): recorded before it is broadcast, so that a restart
+-- waits for it, broadcasts it again or replaces it at its nonce instead of sending its batches
+-- again.
+CREATE TABLE IF NOT EXISTS sequencer_l1_tx (
+  nonce BIGINT PRIMARY KEY,
+  tx_hash VARCHAR(66) NOT NULL,
+  raw BLOB NOT NULL,
+  first_batch BIGINT NOT NULL,
+  last_batch BIGINT NOT NULL
+);

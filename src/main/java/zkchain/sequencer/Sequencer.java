@@ -167,8 +167,8 @@ public final class Sequencer {
           log.warn("TEST HOOK on: batch {} will be sequenced on L1 with other data than the feed sent",
               settings.divergentBatchTestHook());
         }
-        L1Sequencing l1Sequencing = new L1Sequencing(rollup, batches, coinbase.hex(), settings.batchesPerCall(),
-            settings.divergentBatchTestHook());
+        L1Sequencing l1Sequencing = new L1Sequencing(sender, rollup, batches, coinbase.hex(),
+            settings.batchesPerCall(), settings.divergentBatchTestHook());
         sequencing = Optional.of(startL1Sequencing(system, l1Sequencing, blocking, settings));
       }
       log.info("Sequencer {} started for chain {} on rollup {} (coinbase {}, L1 has batches up to {})",
@@ -265,8 +265,9 @@ public final class Sequencer {
 
   /**
    * Stops admitting, closing and sequencing. The open batch is closed first, so every transaction
-   * eth_sendRawTransaction accepted is in a persisted batch for the next start. An L1 call in
-   * flight may still complete: harmless, the next start asks L1 where to continue.
+   * eth_sendRawTransaction accepted is in a persisted batch for the next start. A sequencing
+   * transaction in flight may still be mined: harmless, it is recorded, and the next start settles
+   * it before it sends anything.
    */
   public CompletionStage<Done> stop() {
     stopped.complete(Done.getInstance());
@@ -300,17 +301,33 @@ public final class Sequencer {
     RestartSettings restart = RestartSettings.create(settings.retryMinBackoff(), settings.retryMaxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     return RestartSource.withBackoff(restart, () -> Source.tick(Duration.ZERO, settings.l1Interval(), Tick.TICK)
-            .mapAsync(1, t -> CompletableFuture.supplyAsync(() -> sequenceUntilIdle(l1Sequencing), blocking)))
+            .mapAsync(1, t -> CompletableFuture.runAsync(() -> sequenceUntilIdle(l1Sequencing, settings), blocking)))
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);
   }
 
-  private static long sequenceUntilIdle(L1Sequencing l1Sequencing) {
+  /**
+   * Steps until L1 has every closed batch. A transaction in flight is looked at every poll
+   * interval, so a drop is noticed within one; after an interval without progress the run ends
+   * and the next tick goes on, so that a stop is not held up by a slow L1.
+   */
+  private static void sequenceUntilIdle(L1Sequencing l1Sequencing, SequencerSettings settings) {
+    long deadline = System.nanoTime() + settings.l1Interval().toNanos();
     try {
       while (true) {
-        if (l1Sequencing.sequenceNext() instanceof L1Sequencing.Idle idle) return idle.lastBatchSequenced();
+        L1Sequencing.Step step = l1Sequencing.step();
+        if (step instanceof L1Sequencing.Idle) return;
+        if (step instanceof L1Sequencing.Sequenced) {
+          deadline = System.nanoTime() + settings.l1Interval().toNanos();
+        } else if (System.nanoTime() > deadline) {
+          return;
+        } else {
+          Thread.sleep(settings.l1PollInterval().toMillis());
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       log.warn("Sequencing on L1 failed, retrying with backoff: {}", e.getMessage());
       throw e;

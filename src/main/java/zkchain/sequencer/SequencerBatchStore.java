@@ -8,14 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import zkchain.l1.L1Sender.SignedTransaction;
 import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
 
 /**
  * The sequencer's closed batches: {@code sequencer_batch(number, message, l1_tx_hash)}, the signed
- * feed message as sent, and the L1 transaction that sequenced the batch once there is one.
- * A batch is written here before anyone sees it, so a restart never re-closes a number.
- * Blocking JDBC: called on the sequencer's dispatcher.
+ * feed message as sent, and the L1 transaction that sequenced the batch once there is one; and
+ * {@code sequencer_l1_tx}, the one sequenceBatches transaction in flight on L1.
+ * A batch is written here before anyone sees it, so a restart never re-closes a number; a
+ * sequencing transaction is written here before L1 sees it, so a restart never sends its batches
+ * in another one. Blocking JDBC: called on the sequencer's dispatcher.
  */
 public final class SequencerBatchStore {
   private final DataSource dataSource;
@@ -26,16 +29,7 @@ public final class SequencerBatchStore {
 
   /** Refuses a number already closed: the primary key is the guard against closing it twice. */
   public void insert(BatchMessage closed) {
-    String sql = "INSERT INTO sequencer_batch (number, message) VALUES (?, ?)";
-    try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-      st.setLong(1, closed.batch().number());
-      st.setString(2, closed.toJson());
-      st.executeUpdate();
-      if (!c.getAutoCommit()) c.commit();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot persist closed batch " + closed.batch().number() + ": "
-          + e.getMessage(), e);
-    }
+    inTransaction("cannot persist closed batch " + closed.batch().number(), c -> insert(c, closed, null));
   }
 
   /** The last closed batch. */
@@ -51,17 +45,52 @@ public final class SequencerBatchStore {
 
   /** Records the L1 transaction that sequenced batches [first, last]. */
   public void markSequenced(long first, long last, String l1TxHash) {
-    String sql = "UPDATE sequencer_batch SET l1_tx_hash = ? WHERE number BETWEEN ? AND ?";
-    try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-      st.setString(1, l1TxHash);
-      st.setLong(2, first);
-      st.setLong(3, last);
-      st.executeUpdate();
-      if (!c.getAutoCommit()) c.commit();
+    inTransaction("cannot record L1 transaction " + l1TxHash + " for batches " + first + ".." + last,
+        c -> markSequenced(c, first, last, l1TxHash));
+  }
+
+  // ---- the sequencing transaction in flight ----
+
+  /** The sequenceBatches transaction in flight, if any. */
+  Optional<SequencingTransaction> inFlight() {
+    String sql = "SELECT tx_hash, nonce, raw, first_batch, last_batch FROM sequencer_l1_tx";
+    try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql);
+        ResultSet rs = st.executeQuery()) {
+      if (!rs.next()) return Optional.empty();
+      return Optional.of(new SequencingTransaction(new SignedTransaction(rs.getString(1), rs.getLong(2),
+          rs.getBytes(3)), rs.getLong(4), rs.getLong(5)));
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot record L1 transaction " + l1TxHash + " for batches " + first + ".."
-          + last + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot read the sequencing transaction in flight: " + e.getMessage(), e);
     }
+  }
+
+  /** Records {@code tx} as the one in flight, in place of any other: call it before broadcasting tx. */
+  void recordInFlight(SequencingTransaction tx) {
+    inTransaction("cannot record sequencing transaction " + tx.signed().hash(), c -> {
+      forgetInFlight(c);
+      String sql = "INSERT INTO sequencer_l1_tx (nonce, tx_hash, raw, first_batch, last_batch) VALUES (?, ?, ?, ?, ?)";
+      try (PreparedStatement st = c.prepareStatement(sql)) {
+        st.setLong(1, tx.signed().nonce());
+        st.setString(2, tx.signed().hash());
+        st.setBytes(3, tx.signed().raw());
+        st.setLong(4, tx.firstBatch());
+        st.setLong(5, tx.lastBatch());
+        st.executeUpdate();
+      }
+    });
+  }
+
+  /** {@code tx} was mined: its batches are sequenced, and nothing is in flight any more. */
+  void sequenced(SequencingTransaction tx) {
+    inTransaction("cannot record L1 transaction " + tx.signed().hash() + " for batches " + tx.batches(), c -> {
+      markSequenced(c, tx.firstBatch(), tx.lastBatch(), tx.signed().hash());
+      forgetInFlight(c);
+    });
+  }
+
+  /** Nothing is in flight: {@code tx} failed, or another transaction took its nonce. */
+  void forgetInFlight() {
+    inTransaction("cannot clear the sequencing transaction in flight", SequencerBatchStore::forgetInFlight);
   }
 
   /** The L1 transaction recorded for a batch, if it is known to be sequenced. */
@@ -87,6 +116,52 @@ public final class SequencerBatchStore {
       return out;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read closed batches: " + e.getMessage(), e);
+    }
+  }
+
+  private static void insert(Connection c, BatchMessage closed, String l1TxHash) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(
+        "INSERT INTO sequencer_batch (number, message, l1_tx_hash) VALUES (?, ?, ?)")) {
+      st.setLong(1, closed.batch().number());
+      st.setString(2, closed.toJson());
+      st.setString(3, l1TxHash);
+      st.executeUpdate();
+    }
+  }
+
+  private static void markSequenced(Connection c, long first, long last, String l1TxHash) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(
+        "UPDATE sequencer_batch SET l1_tx_hash = ? WHERE number BETWEEN ? AND ?")) {
+      st.setString(1, l1TxHash);
+      st.setLong(2, first);
+      st.setLong(3, last);
+      st.executeUpdate();
+    }
+  }
+
+  private static void forgetInFlight(Connection c) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM sequencer_l1_tx")) {
+      st.executeUpdate();
+    }
+  }
+
+  private interface Work {
+    void run(Connection c) throws SQLException;
+  }
+
+  /** Runs {@code work} in one database transaction: all of it is committed, or none. */
+  private void inTransaction(String failure, Work work) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        work.run(c);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(failure + ": " + e.getMessage(), e);
     }
   }
 }

@@ -17,6 +17,7 @@ public record SequencerSettings(
     boolean l1Enabled,
     int batchesPerCall,
     Duration l1Interval,
+    Duration l1PollInterval,
     Duration l1ClockInterval,
     Duration retryMinBackoff,
     Duration retryMaxBackoff,
@@ -42,6 +43,7 @@ public record SequencerSettings(
         coinbase.isEmpty() ? Optional.empty() : Optional.of(coinbase),
         s.getInt("trie-cache-nodes"),
         s.getBoolean("l1.enabled"), s.getInt("l1.batches-per-call"), s.getDuration("l1.interval"),
+        s.getDuration("l1.poll-interval"),
         s.getDuration("l1.clock-interval"), s.getDuration("l1.retry.min-backoff"),
         s.getDuration("l1.retry.max-backoff"),
         s.getLong("test-hooks.sequence-divergent-batch"));

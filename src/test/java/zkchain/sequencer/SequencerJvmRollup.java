@@ -1,0 +1,183 @@
+package zkchain.sequencer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Request;
+import org.web3j.protocol.core.methods.response.VoidResponse;
+import org.web3j.protocol.http.HttpService;
+import zkchain.DevKeys;
+import zkchain.l1.BatchData;
+import zkchain.l1.RollupEvent;
+import zkchain.l1.SequenceBatchesCalldata;
+import zkchain.l1.ZkChainRollup;
+import zkchain.protocol.BatchTransactions;
+import zkchain.protocol.Hash32;
+import zkchain.testing.LocalRollup;
+import zkchain.testing.RoleJvm;
+
+/**
+ * A rollup whose trusted sequencer runs in a JVM of its own, so that a test can kill -9 it:
+ * anvil, the contracts and nodes from {@link LocalRollup}, the sequencer from {@link RoleJvm} on
+ * fixed ports (the nodes' feed URL and the wallets' JSON-RPC URL outlive a restart), control of
+ * L1's mining, and an audit of what L1's sequenceBatches calls carry.
+ */
+final class SequencerJvmRollup implements AutoCloseable {
+  static final Duration START = Duration.ofSeconds(90);
+  static final String SEQUENCER_ADDRESS = Credentials.create(DevKeys.key(DevKeys.SEQUENCER)).getAddress();
+
+  final LocalRollup rollup;
+  final RoleJvm sequencer;
+  final ZkChainRollup view;
+  private final HttpService l1Service;
+  private final Web3j l1;
+  private final int httpPort;
+  private final int rpcPort;
+  private Web3j l2;
+
+  /** {@code settings} go over the test defaults (batches close after 300 ms, L1 is looked at every 500 ms). */
+  SequencerJvmRollup(Path dir, Map<String, Object> settings) throws IOException {
+    this.rollup = new LocalRollup(dir);
+    this.l1Service = new HttpService(rollup.anvil().url());
+    this.l1 = Web3j.build(l1Service);
+    this.view = ZkChainRollup.at(l1, rollup.deployment().rollup());
+    this.httpPort = freePort();
+    this.rpcPort = freePort();
+    Path data = dir.resolve("sequencer");
+    Map<String, Object> s = new HashMap<>();
+    s.put("zkchain.data-dir", data.toString());
+    // H2 without its write delay, the crash-safe default main's Database is getting: a kill -9
+    // then loses no commit, and a lost transaction is the sequencer's fault alone
+    s.put("zkchain.db.url", "jdbc:h2:file:" + data.toAbsolutePath().resolve("db").resolve("zkchain")
+        + ";DATABASE_TO_UPPER=false;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+    s.put("zkchain.l1.url", rollup.anvil().url());
+    s.put("zkchain.l1.rollup-file", dir.resolve("rollup.json").toString());
+    s.put("zkchain.http.port", httpPort);
+    s.put("zkchain.sequencer.rpc.port", rpcPort);
+    s.put("akka.remote.artery.canonical.port", 0);
+    s.put("zkchain.sequencer.batch.max-delay", "300ms");
+    s.put("zkchain.sequencer.l1.interval", "500ms");
+    s.putAll(settings);
+    this.sequencer = RoleJvm.of("sequencer", data, s);
+  }
+
+  /** Starts (or restarts, on the same database and ports) the sequencer and waits for its JSON-RPC. */
+  void startSequencer() {
+    sequencer.start(START);
+    boolean rpc = zkchain.testing.TestNodes.eventually(START, () -> sequencer.rpcPort() > 0);
+    assertTrue(rpc, "the sequencer bound its JSON-RPC; log " + sequencer.currentLog());
+    if (l2 == null) l2 = Web3j.build(new HttpService(rpcUrl()));
+  }
+
+  String rpcUrl() {
+    return "http://127.0.0.1:" + rpcPort;
+  }
+
+  String feedUrl() {
+    return "ws://127.0.0.1:" + httpPort + "/feed";
+  }
+
+  /** The sequencer's last closed batch (eth_blockNumber). */
+  long head() throws IOException {
+    return l2.ethBlockNumber().send().getBlockNumber().longValueExact();
+  }
+
+  /** Stops L1 from mining: whatever is sent stays pending. */
+  void pauseMining() {
+    anvil("evm_setAutomine", false);
+    anvil("evm_setIntervalMining", 0);
+  }
+
+  /** A block a second again, as the rollup started. */
+  void resumeMining() {
+    anvil("evm_setIntervalMining", 1);
+  }
+
+  /** Whether a transaction of the sequencer key is in L1's pool: its pending nonce is above its mined one. */
+  boolean sequencingPending() throws IOException {
+    return nonce(DefaultBlockParameterName.PENDING) > nonce(DefaultBlockParameterName.LATEST);
+  }
+
+  private long nonce(DefaultBlockParameterName tag) throws IOException {
+    return l1.ethGetTransactionCount(SEQUENCER_ADDRESS, tag).send().getTransactionCount().longValueExact();
+  }
+
+  private void anvil(String method, Object param) {
+    try {
+      VoidResponse r = new Request<>(method, List.of(param), l1Service, VoidResponse.class).send();
+      if (r.hasError()) throw new IllegalStateException(method + ": " + r.getError().getMessage());
+    } catch (IOException e) {
+      throw new IllegalStateException(method + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One batch as an L1 sequenceBatches call carried it. */
+  record L1Batch(long number, BatchData data, String l1TxHash) {}
+
+  /** Every batch L1 has sequenced, in order, decoded from the calldata of each SequenceBatches event. */
+  List<L1Batch> l1Batches() throws IOException {
+    long latest = l1.ethBlockNumber().send().getBlockNumber().longValueExact();
+    List<L1Batch> out = new ArrayList<>();
+    for (RollupEvent e : view.events(rollup.deployment().deployBlock(), latest)) {
+      if (!(e instanceof RollupEvent.SequenceBatches s)) continue;
+      var call = (SequenceBatchesCalldata.Valid) view.sequencedCalldata(s.log().txHash());
+      long first = s.numBatch() - call.batches().size() + 1;
+      for (int i = 0; i < call.batches().size(); i++) {
+        out.add(new L1Batch(first + i, call.batches().get(i), s.log().txHash()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * L1 holds batches 1..{@code last} once each, no batch data twice, no L2 transaction twice, and
+   * every acknowledged transaction.
+   */
+  void assertOnL1Once(long last, Set<String> acknowledged) throws IOException {
+    List<L1Batch> batches = l1Batches();
+    Set<BatchData> data = new HashSet<>();
+    Map<String, Long> batchOf = new HashMap<>();
+    for (int i = 0; i < batches.size(); i++) {
+      L1Batch b = batches.get(i);
+      assertEquals(i + 1, b.number(), "L1 numbers its batches without a gap");
+      assertTrue(data.add(b.data()), "batch " + b.number() + " (L1 tx " + b.l1TxHash()
+          + ") carries the data of an earlier batch: sequenced twice");
+      for (byte[] raw : BatchTransactions.decode(b.data().transactions()).orElseThrow()) {
+        Long earlier = batchOf.put(Hash32.keccak(raw).hex(), b.number());
+        assertEquals(null, earlier, "transaction " + Hash32.keccak(raw) + " in batches " + earlier + " and "
+            + b.number());
+      }
+    }
+    assertEquals(last, batches.size(), "L1 has every closed batch and no more");
+    List<String> missing = acknowledged.stream().filter(h -> !batchOf.containsKey(h)).sorted().toList();
+    assertTrue(missing.isEmpty(), missing.size() + " of " + acknowledged.size()
+        + " acknowledged transactions are in no batch on L1, among them " + missing.subList(0, Math.min(5, missing.size())));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    sequencer.close();
+    if (l2 != null) l2.shutdown();
+    l1.shutdown();
+    rollup.close();
+  }
+}

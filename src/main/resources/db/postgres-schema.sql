@@ -60,6 +60,15 @@ CREATE TABLE IF NOT EXISTS sequencer_batch (
   message TEXT NOT NULL,
   l1_tx_hash VARCHAR(66)
 );
+-- The trusted sequencer's admitted transactions of the open batch
+-- (zkchain.sequencer.PendingTransactionStore): persisted before eth_sendRawTransaction answers,
+-- deleted in the database transaction that closes their batch, admitted again in seq order
+-- after a restart.
+CREATE TABLE IF NOT EXISTS sequencer_pending_tx (
+  seq BIGINT PRIMARY KEY,
+  hash VARCHAR(66) NOT NULL,
+  raw BYTEA NOT NULL
+);
 -- The trusted sequencer's sequenceBatches transaction in flight on L1 (at most one row,
 -- zkchain.sequencer.SequencerBatchStore): recorded before it is broadcast, so that a restart
 -- waits for it, broadcasts it again or replaces it at its nonce instead of sending its batches

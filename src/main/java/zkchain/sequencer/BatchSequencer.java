@@ -25,6 +25,11 @@ import zkchain.protocol.Hash32;
  * Admits transactions, closes the open batch at its size or time limit, and persists each closed
  * batch before telling anyone about it.
  *
+ * <p>An admitted transaction is answered only once it is durable: the admissions that arrive
+ * together are persisted in one write ({@link PersistAdmitted}, which the actor sends itself, so
+ * it comes after everything already in the mailbox) or with the batch that closes over them. A
+ * restart admits the persisted ones again, in order, before it takes anything new.
+ *
  * <p>Runs on the sequencer's own dispatcher: admission reads accounts and closing executes and
  * writes to the database, both blocking, and both must happen in order with everything else here.
  */
@@ -51,10 +56,13 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
 
   private enum CloseOpenBatch implements Command { INSTANCE }
 
+  /** The group commit: persists the admissions not yet durable and answers them. */
+  private enum PersistAdmitted implements Command { INSTANCE }
+
   /** What the actor needs; made once by {@link Sequencer}. */
   record Setup(NodeStore store, ChainConfig chain, Address coinbase, BatchCloser closer,
-      SequencerBatchStore batches, SequencerHead initialHead, long initialL1Timestamp, int maxTransactions,
-      java.time.Duration maxDelay, Clock clock) {}
+      SequencerBatchStore batches, PendingTransactionStore pendingTransactions, SequencerHead initialHead,
+      long initialL1Timestamp, int maxTransactions, java.time.Duration maxDelay, Clock clock) {}
 
   static Behavior<Command> create(Setup setup) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new BatchSequencer(ctx, timers, setup)));
@@ -65,11 +73,19 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
   private SequencerHead head;
   private final PendingState pending;
   private OpenBatch open = OpenBatch.EMPTY;
+  /** The seq of the open batch's last transaction: closing it removes the pending ones up to here. */
+  private long openThroughSeq;
+  private long nextSeq;
+  /** Admitted and not yet durable, so not yet answered. */
+  private final List<Unanswered> unanswered = new ArrayList<>();
   private long l1Timestamp;
   /** Readers waiting for the next batch, with when they asked: a reader asks again after its ask times out. */
   private final List<Waiting> waiting = new ArrayList<>();
 
   private record Waiting(AwaitBatch request, long sinceNanos) {}
+
+  private record Unanswered(PendingTransactionStore.PendingTransaction tx, Admission.Admitted admission,
+      ActorRef<Admission> replyTo) {}
 
   /** Longer than any reader's ask timeout: an older waiter no longer listens and is dropped. */
   private static final long STALE_WAITER_NANOS = java.time.Duration.ofMinutes(1).toNanos();
@@ -84,6 +100,26 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
     this.l1Timestamp = setup.initialL1Timestamp();
     ctx.getLog().info("Sequencer resumes after batch {} (state root {}, accInputHash {})", head.number(),
         head.stateRoot(), head.accInputHash());
+    readmitPersisted();
+  }
+
+  /** The admitted transactions a crash left pending, admitted again in their order; nothing new comes before them. */
+  private void readmitPersisted() {
+    List<PendingTransactionStore.PendingTransaction> persisted = setup.pendingTransactions().all();
+    nextSeq = persisted.isEmpty() ? 1 : persisted.get(persisted.size() - 1).seq() + 1;
+    int refused = 0;
+    for (PendingTransactionStore.PendingTransaction tx : persisted) {
+      if (admit(tx) instanceof Admission.Refused r) {
+        // only a batch recovered from L1 with other data than the lost one can make this happen
+        getContext().getLog().warn("Persisted admitted transaction {} (seq {}) is refused now: {}; dropped",
+            r.hash(), tx.seq(), r.message());
+        refused++;
+      }
+    }
+    if (!persisted.isEmpty()) {
+      getContext().getLog().info("Admitted again the {} transactions persisted before the restart ({} refused)",
+          persisted.size() - refused, refused);
+    }
   }
 
   @Override
@@ -104,6 +140,10 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
           closeOpenBatch("time limit");
           return this;
         })
+        .onMessage(PersistAdmitted.class, m -> {
+          persistAdmitted();
+          return this;
+        })
         .onMessage(Stop.class, m -> {
           closeOpenBatch("shutdown");
           m.replyTo().tell(akka.Done.getInstance());
@@ -118,16 +158,58 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
           + m.raw().length + " bytes cannot fit in a batch's 120,000 bytes of transactions"));
       return this;
     }
+    var tx = new PendingTransactionStore.PendingTransaction(nextSeq, m.raw());
+    Admission admission = admit(tx);
+    if (admission instanceof Admission.Admitted admitted) {
+      nextSeq++;
+      if (unanswered.isEmpty()) getContext().getSelf().tell(PersistAdmitted.INSTANCE);
+      unanswered.add(new Unanswered(tx, admitted, m.replyTo()));
+      if (open.size() >= setup.maxTransactions()) closeOpenBatch("size limit");
+    } else {
+      m.replyTo().tell(admission);
+    }
+    return this;
+  }
+
+  /** Admits {@code tx} to the pending state and the open batch, closing the open batch first if it does not fit. */
+  private Admission admit(PendingTransactionStore.PendingTransaction tx) {
+    byte[] raw = tx.raw();
     // close first if it does not fit, so the predicted root of the closed batch excludes it
-    if (!open.isEmpty() && !open.fits(m.raw(), setup.maxTransactions())) closeOpenBatch("size limit");
-    Admission admission = pending.admit(m.raw());
+    if (!open.isEmpty() && !open.fits(raw, setup.maxTransactions())) closeOpenBatch("size limit");
+    Admission admission = pending.admit(raw);
     if (admission instanceof Admission.Admitted) {
       if (open.isEmpty()) timers.startSingleTimer(CloseOpenBatch.INSTANCE, setup.maxDelay());
-      open = open.add(m.raw());
-      if (open.size() >= setup.maxTransactions()) closeOpenBatch("size limit");
+      open = open.add(raw);
+      openThroughSeq = tx.seq();
     }
-    m.replyTo().tell(admission);
-    return this;
+    return admission;
+  }
+
+  /**
+   * Persists the admissions not yet durable in one write, then answers them. A failed write
+   * answers them as not admitted and restarts the actor from the database, whose pending state
+   * does not have them.
+   */
+  private void persistAdmitted() {
+    if (unanswered.isEmpty()) return;
+    try {
+      setup.pendingTransactions().append(unanswered.stream().map(Unanswered::tx).toList());
+    } catch (RuntimeException e) {
+      refuseUnanswered(e);
+      throw e;
+    }
+    answerUnanswered();
+  }
+
+  private void answerUnanswered() {
+    unanswered.forEach(u -> u.replyTo().tell(u.admission()));
+    unanswered.clear();
+  }
+
+  private void refuseUnanswered(RuntimeException why) {
+    unanswered.forEach(u -> u.replyTo().tell(new Admission.Refused(u.admission().hash(), Optional.empty(),
+        "not admitted: the sequencer could not persist it (" + why.getMessage() + "); send it again")));
+    unanswered.clear();
   }
 
   private Behavior<Command> onGetAccount(GetAccount m) {
@@ -149,9 +231,10 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
   }
 
   /**
-   * Seals the pending state, executes and signs the batch, persists it, and only then wakes the
-   * readers of closed batches. A failure here restarts the actor from the database: the admitted
-   * transactions of the open batch are dropped rather than signed in a batch that may be wrong.
+   * Seals the pending state, executes and signs the batch, persists it while removing its
+   * transactions from the pending ones, and only then answers its admissions not yet answered
+   * and wakes the readers of closed batches. A failure here restarts the actor from the
+   * database, which admits the persisted transactions again.
    */
   private void closeOpenBatch(String why) {
     timers.cancel(CloseOpenBatch.INSTANCE);
@@ -159,13 +242,20 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
     long clock = setup.clock().millis() / 1000;
     Batch batch = new Batch(head.number() + 1, open.encode(), head.nextTimestamp(clock, l1Timestamp),
         setup.coinbase());
-    Hash32 predicted = pending.seal();
-    BatchMessage closed = setup.closer().close(head, batch, predicted);
-    setup.batches().insert(closed);
+    BatchMessage closed;
+    try {
+      Hash32 predicted = pending.seal();
+      closed = setup.closer().close(head, batch, predicted);
+      setup.batches().close(closed, openThroughSeq);
+    } catch (RuntimeException e) {
+      refuseUnanswered(e);
+      throw e;
+    }
     getContext().getLog().debug("Closed batch {} at its {}: {} transactions, {} bytes, state root {}",
         batch.number(), why, open.size(), open.encodedBytes(), closed.stateRoot());
     head = SequencerHead.of(closed);
     open = OpenBatch.EMPTY;
+    answerUnanswered(); // durable now: in the closed batch
     waiting.removeIf(w -> {
       if (w.request().number() > head.number()) return false;
       w.request().replyTo().tell(head);

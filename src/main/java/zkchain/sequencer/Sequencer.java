@@ -151,8 +151,8 @@ public final class Sequencer {
       BatchCloser closer = new BatchCloser(new zkchain.execution.Executor(store, genesis.chainConfig()),
           genesis.chainId(), sequencerKey.getEcKeyPair());
       BatchSequencer.Setup setup = new BatchSequencer.Setup(store, genesis.chainConfig(), coinbase, closer, batches,
-          SequencerHead.genesis(genesisRoot, rollup.lastTimestamp()), latestL1Timestamp(web3j),
-          settings.maxTransactions(), settings.maxDelay(), Clock.systemUTC());
+          new PendingTransactionStore(dataSource), SequencerHead.genesis(genesisRoot, rollup.lastTimestamp()),
+          latestL1Timestamp(web3j), settings.maxTransactions(), settings.maxDelay(), Clock.systemUTC());
       // a failure while closing restarts the actor from the database, never from half-done memory
       Behavior<BatchSequencer.Command> behavior = Behaviors.supervise(BatchSequencer.create(setup))
           .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
@@ -264,10 +264,9 @@ public final class Sequencer {
   }
 
   /**
-   * Stops admitting, closing and sequencing. The open batch is closed first, so every transaction
-   * eth_sendRawTransaction accepted is in a persisted batch for the next start. A sequencing
-   * transaction in flight may still be mined: harmless, it is recorded, and the next start settles
-   * it before it sends anything.
+   * Stops admitting, closing and sequencing. The open batch is closed first (its transactions are
+   * persisted either way). A sequencing transaction in flight may still be mined: harmless, it is
+   * recorded, and the next start settles it before it sends anything.
    */
   public CompletionStage<Done> stop() {
     stopped.complete(Done.getInstance());

@@ -32,6 +32,18 @@ public final class SequencerBatchStore {
     inTransaction("cannot persist closed batch " + closed.batch().number(), c -> insert(c, closed, null));
   }
 
+  /**
+   * Persists a closed batch and, in the same database transaction, removes its admitted
+   * transactions (seq up to {@code pendingThroughSeq}) from the pending ones: a crash leaves
+   * each transaction either pending or in the batch, never both and never neither.
+   */
+  public void close(BatchMessage closed, long pendingThroughSeq) {
+    inTransaction("cannot persist closed batch " + closed.batch().number(), c -> {
+      insert(c, closed, null);
+      PendingTransactionStore.deleteThrough(c, pendingThroughSeq);
+    });
+  }
+
   /** The last closed batch. */
   public Optional<BatchMessage> last() {
     List<BatchMessage> rows = query("SELECT message FROM sequencer_batch ORDER BY number DESC LIMIT 1");

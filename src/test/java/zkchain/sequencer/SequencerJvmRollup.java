@@ -95,6 +95,21 @@ final class SequencerJvmRollup implements AutoCloseable {
     return l2.ethBlockNumber().send().getBlockNumber().longValueExact();
   }
 
+  /** Waits until the open batch is empty (no wallet's pending nonce is above its latest); returns the head. */
+  long awaitOpenBatchClosed() throws IOException {
+    boolean closed = zkchain.testing.TestNodes.eventually(START, () -> TransferLoad.WALLETS.stream().allMatch(w -> {
+      try {
+        return l2.ethGetTransactionCount(w.getAddress(), DefaultBlockParameterName.PENDING).send().getTransactionCount()
+            .equals(l2.ethGetTransactionCount(w.getAddress(), DefaultBlockParameterName.LATEST).send()
+                .getTransactionCount());
+      } catch (IOException e) {
+        return false;
+      }
+    }));
+    assertTrue(closed, "the sequencer closed its open batch");
+    return head();
+  }
+
   /** Stops L1 from mining: whatever is sent stays pending. */
   void pauseMining() {
     anvil("evm_setAutomine", false);

@@ -43,11 +43,26 @@ class SequencerKillTest {
         r.resumeMining();
         awaitAcknowledged(load, load.acknowledgedCount() + 10);
       }
-      Thread.sleep(1_000); // the open batch closes
-      long last = r.head();
-      assertTrue(TestNodes.eventually(L1_WAIT, () -> lastBatchSequenced(r) >= last), "L1 sequenced every batch");
-      Thread.sleep(2_000); // a second copy still pending would be mined by now
-      r.assertOnL1Once(last, Set.of());
+      r.assertOnL1Once(awaitSequencedOnL1(r), Set.of());
+    }
+  }
+
+  @Test
+  void everyAcknowledgedTransactionSurvivesKillsUnderLoad() throws Exception {
+    try (SequencerJvmRollup r = new SequencerJvmRollup(dir, Map.of("zkchain.sequencer.batch.max-delay", "2s"))) {
+      r.startSequencer();
+      Set<String> acknowledged;
+      try (TransferLoad load = new TransferLoad(r.rpcUrl(), 150)) {
+        for (int kill = 1; kill <= 2; kill++) {
+          awaitAcknowledged(load, 300 * kill);
+          r.sequencer.kill();
+          r.startSequencer();
+        }
+        awaitAcknowledged(load, load.acknowledgedCount() + 100);
+        acknowledged = load.acknowledged();
+      }
+      long last = awaitSequencedOnL1(r);
+      r.assertOnL1Once(last, acknowledged);
     }
   }
 
@@ -59,13 +74,12 @@ class SequencerKillTest {
         + " (" + load.failed() + " sends failed)");
   }
 
-  /** Waits until the sequencer's head stops moving and L1 has sequenced up to it; returns that head. */
+  /** Waits until the load's last batch is closed and L1 has sequenced up to it; returns that batch. */
   private static long awaitSequencedOnL1(SequencerJvmRollup r) throws Exception {
-    Thread.sleep(1_500); // the last open batch closes
-    long last = r.head();
+    long last = r.awaitOpenBatchClosed();
     boolean onL1 = TestNodes.eventually(L1_WAIT, () -> lastBatchSequenced(r) >= last);
     assertTrue(onL1, "L1 sequenced up to " + lastBatchSequenced(r) + ", the sequencer closed " + last);
-    Thread.sleep(2_000); // anything else still pending would be mined by now
+    Thread.sleep(2_000); // a sequencing transaction still pending, a second copy say, would be mined by now
     assertEquals(last, r.head(), "nothing was closed after the load");
     assertFalse(r.sequencingPending(), "no sequencing transaction is left in L1's pool");
     return last;

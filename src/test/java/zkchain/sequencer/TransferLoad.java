@@ -22,6 +22,9 @@ import zkchain.DevKeys;
  */
 final class TransferLoad implements AutoCloseable {
   private static final L2Wallet WALLET = new L2Wallet(SequencerFixture.GENESIS.chainId());
+  /** Dev keys 4–9: no L1 role, not the coinbase. */
+  static final List<Credentials> WALLETS =
+      DevKeys.PRIVATE_KEYS.subList(4, 10).stream().map(Credentials::create).toList();
 
   private final Web3j l2;
   private final List<Thread> threads = new ArrayList<>();
@@ -29,12 +32,11 @@ final class TransferLoad implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean running = true;
 
-  /** {@code perSecond} transfers a second from dev keys 4–9, two wallets to each of three threads. */
+  /** {@code perSecond} transfers a second from {@link #WALLETS}, two wallets to each of three threads. */
   TransferLoad(String rpcUrl, double perSecond) {
     this.l2 = Web3j.build(new HttpService(rpcUrl));
-    List<Credentials> wallets = DevKeys.PRIVATE_KEYS.subList(4, 10).stream().map(Credentials::create).toList();
     for (int t = 0; t < 3; t++) {
-      List<Credentials> own = List.of(wallets.get(2 * t), wallets.get(2 * t + 1));
+      List<Credentials> own = List.of(WALLETS.get(2 * t), WALLETS.get(2 * t + 1));
       long intervalNanos = (long) (3e9 / perSecond);
       Thread thread = new Thread(() -> send(own, intervalNanos), "transfer-load-" + t);
       thread.setDaemon(true);

@@ -11,7 +11,8 @@ import zkchain.protocol.Hash32;
 /**
  * Turns a closed batch into the signed feed message (§4, §6): executes it with the node's own
  * Executor, checks that it reaches the root the pending state predicted with every transaction
- * applied, chains its accInputHash and signs it with the sequencer key.
+ * applied, chains its accInputHash and signs it with the sequencer key. A batch L1 already has
+ * ({@link #sign}) is taken as L1 has it.
  */
 final class BatchCloser {
   private final Executor executor;
@@ -35,6 +36,18 @@ final class BatchCloser {
       throw new IllegalStateException("batch " + batch.number() + " executes to " + result.stateRoot()
           + ", the pending state predicted " + predictedRoot + "; not signed");
     }
+    return signed(parent, batch, result);
+  }
+
+  /**
+   * Executes and signs a batch as L1 sequenced it: L1 is authoritative (§1), so whatever its
+   * transactions do, skipped ones included, is what every node computes for it too.
+   */
+  BatchMessage sign(SequencerHead parent, Batch batch) {
+    return signed(parent, batch, executor.execute(parent.stateRoot(), batch));
+  }
+
+  private BatchMessage signed(SequencerHead parent, Batch batch, ExecutionResult result) {
     Hash32 accInputHash = AccInputHash.next(parent.accInputHash(), batch);
     return BatchMessage.signed(chainId, batch, result.stateRoot(), accInputHash, sequencerKey);
   }

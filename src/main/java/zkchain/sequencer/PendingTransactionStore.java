@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import javax.sql.DataSource;
 import zkchain.protocol.Hash32;
@@ -98,6 +99,17 @@ public final class PendingTransactionStore {
     try (PreparedStatement st = c.prepareStatement("DELETE FROM sequencer_pending_tx WHERE seq <= ?")) {
       st.setLong(1, seq);
       st.executeUpdate();
+    }
+  }
+
+  /** Within the caller's database transaction: these transactions are in a batch recovered from L1. */
+  static void delete(Connection c, Collection<Hash32> hashes) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM sequencer_pending_tx WHERE hash = ?")) {
+      for (Hash32 hash : hashes) {
+        st.setString(1, hash.hex());
+        st.addBatch();
+      }
+      st.executeBatch();
     }
   }
 }

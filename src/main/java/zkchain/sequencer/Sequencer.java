@@ -137,22 +137,25 @@ public final class Sequencer {
             + rollup.trustedSequencer() + ": nodes would refuse every batch it signs");
       }
       SequencerBatchStore batches = new SequencerBatchStore(dataSource);
-      long lastClosed = batches.last().map(m -> m.batch().number()).orElse(0L);
-      long onL1 = rollup.lastBatchSequenced();
-      if (onL1 > lastClosed) {
-        throw new IllegalStateException("L1 has sequenced up to batch " + onL1 + " but the database has closed only "
-            + "up to " + lastClosed + "; the sequencer will not close those numbers again");
+      BatchCloser closer = new BatchCloser(new zkchain.execution.Executor(store, genesis.chainConfig()),
+          genesis.chainId(), sequencerKey.getEcKeyPair());
+      SequencerHead genesisHead = SequencerHead.genesis(genesisRoot, rollup.lastTimestamp());
+      SequencerHead lastClosed = batches.last().map(SequencerHead::of).orElse(genesisHead);
+      long l1Head = sender.blockNumber();
+      long onL1 = rollup.atBlock(l1Head).lastBatchSequenced();
+      if (onL1 > lastClosed.number()) {
+        log.warn("L1 has sequenced up to batch {} but the database has closed only up to {}: recovering batches {}..{} "
+            + "from L1", onL1, lastClosed.number(), lastClosed.number() + 1, onL1);
+        new L1Recovery(rollup, deployment.deployBlock(), batches, closer).recover(lastClosed, onL1, l1Head);
       }
       Address coinbase = settings.coinbase().map(Address::of).orElse(sequencerAddress);
       String dispatcher = dispatcher(system, SequencerSettings.DISPATCHER);
       Executor blocking = system.dispatchers().lookup(
           DispatcherSelector.fromConfig(dispatcher(system, SequencerSettings.BLOCKING_DISPATCHER)));
 
-      BatchCloser closer = new BatchCloser(new zkchain.execution.Executor(store, genesis.chainConfig()),
-          genesis.chainId(), sequencerKey.getEcKeyPair());
       BatchSequencer.Setup setup = new BatchSequencer.Setup(store, genesis.chainConfig(), coinbase, closer, batches,
-          new PendingTransactionStore(dataSource), SequencerHead.genesis(genesisRoot, rollup.lastTimestamp()),
-          latestL1Timestamp(web3j), settings.maxTransactions(), settings.maxDelay(), Clock.systemUTC());
+          new PendingTransactionStore(dataSource), genesisHead, latestL1Timestamp(web3j), settings.maxTransactions(),
+          settings.maxDelay(), Clock.systemUTC());
       // a failure while closing restarts the actor from the database, never from half-done memory
       Behavior<BatchSequencer.Command> behavior = Behaviors.supervise(BatchSequencer.create(setup))
           .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import zkchain.l1.L1Sender.SignedTransaction;
 import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.Hash32;
 
 /**
  * The sequencer's closed batches: {@code sequencer_batch(number, message, l1_tx_hash)}, the signed
@@ -41,6 +42,17 @@ public final class SequencerBatchStore {
     inTransaction("cannot persist closed batch " + closed.batch().number(), c -> {
       insert(c, closed, null);
       PendingTransactionStore.deleteThrough(c, pendingThroughSeq);
+    });
+  }
+
+  /**
+   * Persists a batch rebuilt from L1's {@code l1TxHash}, already sequenced, and removes its
+   * transactions from the pending ones in the same database transaction.
+   */
+  public void recovered(BatchMessage batch, String l1TxHash, List<Hash32> transactions) {
+    inTransaction("cannot persist batch " + batch.batch().number() + " recovered from L1", c -> {
+      insert(c, batch, l1TxHash);
+      PendingTransactionStore.delete(c, transactions);
     });
   }
 

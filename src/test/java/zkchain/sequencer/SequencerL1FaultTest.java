@@ -2,17 +2,32 @@ package zkchain.sequencer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static zkchain.sequencer.SequencerFixture.await;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.stream.javadsl.Sink;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Request;
@@ -20,15 +35,27 @@ import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.VoidResponse;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
+import zkchain.batch.BatchEntity;
 import zkchain.l1.Anvil;
 import zkchain.l1.RollupEvent;
+import zkchain.node.ZkChainNode;
+import zkchain.protocol.FeedMessage;
+import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.testing.LocalRollup;
+import zkchain.testing.TestNodes;
 
-/** The sequencer's way to L1 when L1 misbehaves: a sequencing transaction that L1 drops or orphans. */
+/**
+ * The sequencer's way to L1 when L1 misbehaves or knows more than the sequencer's database: a
+ * sequencing transaction that L1 drops, and closed batches the database lost after L1 got them.
+ */
 class SequencerL1FaultTest {
   static final L2Wallet WALLET = new L2Wallet(SequencerFixture.GENESIS.chainId());
   static final List<Credentials> SENDERS = DevKeys.PRIVATE_KEYS.subList(4, 10).stream().map(Credentials::create).toList();
 
+  static final ObjectMapper JSON = new ObjectMapper();
   static ActorTestKit testKit;
+
+  @TempDir Path dir;
 
   @BeforeAll
   static void start() {
@@ -75,6 +102,49 @@ class SequencerL1FaultTest {
       sendTransfers(f, nonces, 3);
       await("L1 sequenced batch 3", Duration.ofSeconds(30), () -> f.rollup.lastBatchSequenced() == 3);
       assertSequencedOnce(f, 3);
+    }
+  }
+
+  @Test
+  void aSequencerWhoseDatabaseLostBatchesThatL1HasRecoversThemFromL1() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir)) {
+      Map<String, Object> settings = Map.of("zkchain.http.port", freePort(),
+          "zkchain.sequencer.batch.max-transactions", 10);
+      var sequencer = rollup.startSequencer(settings);
+      ZkChainNode following = rollup.startNode("following", List.of(sequencer.feedUrl()));
+      rollup.sendTransfers(60);
+      long last = awaitSequenced(rollup, sequencer.sequencer());
+      assertTrue(last >= 6, last + " batches");
+      awaitHeads(following, last);
+      rollup.stop(sequencer);
+
+      // as if H2 lost the commits of the last two closed batches after L1 had sequenced them
+      List<BatchMessage> lost = deleteClosedBatchesAfter(dir.resolve("sequencer"), last - 2);
+      assertEquals(2, lost.size());
+
+      var restarted = rollup.startSequencer(settings);
+      assertEquals(last, restarted.sequencer().head().toCompletableFuture().get(10, TimeUnit.SECONDS).number(),
+          "the restart recovered the batches from L1");
+      List<BatchMessage> served = restarted.sequencer().closedFrom(last - 1).take(2)
+          .runWith(Sink.seq(), restarted.process().system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertEquals(lost, served, "the feed serves the recovered batches as they were first signed");
+
+      ZkChainNode fresh = rollup.startNode("fresh", List.of(restarted.feedUrl()));
+      rollup.sendTransfers(30); // the chain goes on from the recovered batches
+      long now = awaitSequenced(rollup, restarted.sequencer());
+      assertTrue(now > last);
+      for (ZkChainNode node : List.of(following, fresh)) {
+        awaitHeads(node, now);
+        for (long n = 1; n <= now; n++) {
+          BatchEntity.State s = BatchEntity.ref(node.system(), n).ask(BatchEntity.Get::new, TestNodes.TIMEOUT)
+              .toCompletableFuture().get();
+          assertNull(s.current().trustedReorg(), "batch " + n + " on " + node.httpUrl());
+        }
+        // every batch came from the feed and the node computed the root and accInputHash it carried
+        JsonNode executed = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).path("feed").path("executed");
+        assertEquals("{\"recorded\":" + now + ",\"state-root-differs\":0,\"acc-input-hash-differs\":0,"
+            + "\"parent-unknown\":0,\"refused\":0}", executed.toString(), node.httpUrl());
+      }
     }
   }
 
@@ -127,6 +197,54 @@ class SequencerL1FaultTest {
       if (r.hasError()) throw new IllegalStateException(method + ": " + r.getError().getMessage());
     } catch (IOException e) {
       throw new IllegalStateException(method + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits for the sequencer's head to settle and L1 to sequence up to it. */
+  private static long awaitSequenced(LocalRollup rollup, Sequencer sequencer) throws Exception {
+    Thread.sleep(1_000); // the open batch closes
+    long last = sequencer.head().toCompletableFuture().get(10, TimeUnit.SECONDS).number();
+    var l1 = rollup.l1View();
+    await("L1 sequenced up to batch " + last, Duration.ofSeconds(60), () -> l1.lastBatchSequenced() == last);
+    return last;
+  }
+
+  private static void awaitHeads(ZkChainNode node, long head) {
+    boolean reached = TestNodes.eventually(Duration.ofSeconds(60), () -> heads(node).equals(head + "/" + head));
+    assertTrue(reached, node.httpUrl() + " has Trusted/Virtual heads " + heads(node) + ", expected " + head);
+  }
+
+  private static String heads(ZkChainNode node) {
+    try {
+      JsonNode h = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).get("heads");
+      return h.get("trusted").asLong() + "/" + h.get("virtual").asLong();
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
+  /** Deletes the closed batches after {@code keep} from a stopped sequencer's H2 database; returns them. */
+  private static List<BatchMessage> deleteClosedBatchesAfter(Path dataDir, long keep) throws Exception {
+    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("zkchain") + ";DATABASE_TO_UPPER=false";
+    List<BatchMessage> deleted = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(url, "sa", "")) {
+      try (PreparedStatement st = c.prepareStatement("SELECT message FROM sequencer_batch WHERE number > ? ORDER BY number")) {
+        st.setLong(1, keep);
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) deleted.add((BatchMessage) FeedMessage.parse(rs.getString(1)));
+        }
+      }
+      try (PreparedStatement st = c.prepareStatement("DELETE FROM sequencer_batch WHERE number > ?")) {
+        st.setLong(1, keep);
+        st.executeUpdate();
+      }
+    }
+    return deleted;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
     }
   }
 }

@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import zkchain.node.ZkChainNode;
 import zkchain.testing.TestNodes;
 
 /**
@@ -18,6 +23,7 @@ import zkchain.testing.TestNodes;
  * database, against a real anvil: what it acknowledged and what it sent to L1 survive the kill.
  */
 class SequencerKillTest {
+  static final ObjectMapper JSON = new ObjectMapper();
   static final Duration L1_WAIT = Duration.ofSeconds(90);
 
   @TempDir Path dir;
@@ -66,6 +72,60 @@ class SequencerKillTest {
     }
   }
 
+  /**
+   * The issue's acceptance test: three kills under load, one of them while the sequencer's L1
+   * transaction is pending on a paused anvil; at the end every acknowledged transaction is in
+   * exactly one batch on L1, no batch data is on L1 twice, no trusted reorg happened on a node
+   * following the sequencer's feed and L1, and every batch's events hold each transition once.
+   */
+  @Test
+  void threeKillsUnderLoadLeaveEveryAcknowledgedTransactionOnL1OnceWithoutATrustedReorg() throws Exception {
+    try (SequencerJvmRollup r = new SequencerJvmRollup(dir, Map.of("zkchain.sequencer.batch.max-delay", "1s"))) {
+      r.startSequencer();
+      ZkChainNode node = r.rollup.startNode("node", List.of(r.feedUrl()));
+      Set<String> acknowledged;
+      try (TransferLoad load = new TransferLoad(r.rpcUrl(), 100)) {
+        awaitAcknowledged(load, 300);
+        r.sequencer.kill();
+        r.startSequencer();
+
+        awaitAcknowledged(load, load.acknowledgedCount() + 200);
+        r.pauseMining();
+        long before = r.head();
+        assertTrue(TestNodes.eventually(L1_WAIT, () -> headOf(r) > before && pending(r)),
+            "a sequenceBatches transaction waits in L1's pool");
+        r.sequencer.kill();
+        r.startSequencer();
+        awaitAcknowledged(load, load.acknowledgedCount() + 100);
+        r.resumeMining();
+
+        awaitAcknowledged(load, load.acknowledgedCount() + 200);
+        r.sequencer.kill();
+        r.startSequencer();
+        awaitAcknowledged(load, load.acknowledgedCount() + 100);
+        acknowledged = load.acknowledged();
+      }
+      long last = awaitSequencedOnL1(r);
+      r.assertOnL1Once(last, acknowledged);
+
+      boolean caughtUp = TestNodes.eventually(L1_WAIT, () -> heads(node).equals(last + "/" + last));
+      assertTrue(caughtUp, "the node's trusted/virtual heads are " + heads(node) + ", the sequencer's head " + last);
+      for (long n = 1; n <= last; n++) {
+        JsonNode batch = JSON.readTree(TestNodes.get(node.httpUrl() + "/batches/" + n).body());
+        assertTrue(batch.path("trustedReorg").isNull() || batch.path("trustedReorg").isMissingNode(),
+            "batch " + n + " had a trusted reorg: " + batch.path("trustedReorg"));
+        JsonNode events = JSON.readTree(TestNodes.get(node.httpUrl() + "/batches/" + n + "/events").body());
+        Set<String> types = new HashSet<>();
+        for (JsonNode e : events) assertTrue(types.add(e.path("type").asText()), "batch " + n + " events " + events);
+      }
+      // no feed batch met a different version: the node computed every root and accInputHash it carried
+      JsonNode executed = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).path("feed").path("executed");
+      for (String outcome : List.of("state-root-differs", "acc-input-hash-differs", "parent-unknown", "refused")) {
+        assertEquals(0, executed.path(outcome).asLong(), outcome + ": " + executed);
+      }
+    }
+  }
+
   // ---- helpers ----
 
   private static void awaitAcknowledged(TransferLoad load, int count) {
@@ -102,6 +162,15 @@ class SequencerKillTest {
       return r.sequencingPending();
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  private static String heads(ZkChainNode node) {
+    try {
+      JsonNode h = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).get("heads");
+      return h.get("trusted").asLong() + "/" + h.get("virtual").asLong();
+    } catch (IOException e) {
+      return "unreadable: " + e;
     }
   }
 }

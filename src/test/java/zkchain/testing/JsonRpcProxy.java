@@ -28,8 +28,8 @@ import java.util.function.UnaryOperator;
 public final class JsonRpcProxy implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What to do to the next answer to one method: an action to run, then a rewrite of the answer. */
-  private record Hook(String method, Runnable action, UnaryOperator<JsonNode> rewrite) {}
+  /** What to do to the next answer (every answer, when sticky) to one method: an action, then a rewrite. */
+  private record Hook(String method, Runnable action, UnaryOperator<JsonNode> rewrite, boolean sticky) {}
 
   private final HttpServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -60,12 +60,22 @@ public final class JsonRpcProxy implements AutoCloseable {
 
   /** Runs {@code action} once, after anvil answered the next call to {@code method}, before that answer goes back. */
   public void afterNext(String method, Runnable action) {
-    next.set(new Hook(method, action, r -> r));
+    next.set(new Hook(method, action, r -> r, false));
   }
 
   /** Rewrites the next answer to {@code method} once. */
   public void rewriteNext(String method, UnaryOperator<JsonNode> rewrite) {
-    next.set(new Hook(method, () -> {}, rewrite));
+    next.set(new Hook(method, () -> {}, rewrite, false));
+  }
+
+  /** Rewrites every answer to {@code method} until {@link #passThrough()}. */
+  public void rewriteEvery(String method, UnaryOperator<JsonNode> rewrite) {
+    next.set(new Hook(method, () -> {}, rewrite, true));
+  }
+
+  /** Forwards everything unchanged again. */
+  public void passThrough() {
+    next.set(null);
   }
 
   /** How many hooks ran so far. */
@@ -84,7 +94,7 @@ public final class JsonRpcProxy implements AutoCloseable {
       if (hook != null) {
         JsonNode request = JSON.readTree(body);
         if (request.isObject() && hook.method().equals(request.path("method").asText())
-            && next.compareAndSet(hook, null)) {
+            && (hook.sticky() || next.compareAndSet(hook, null))) {
           hook.action().run();
           answer = JSON.writeValueAsBytes(hook.rewrite().apply(JSON.readTree(answer)));
           hooksRun.incrementAndGet();

@@ -31,6 +31,7 @@ public final class FeedMetrics {
   private final LongAdder gaps = new LongAdder();
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder failovers = new LongAdder();
+  private final LongAdder slowFrames = new LongAdder();
 
   public FeedMetrics() {
     for (Rejection r : Rejection.values()) rejected.put(r, new LongAdder());
@@ -55,6 +56,10 @@ public final class FeedMetrics {
   void countReconnect(boolean failover) {
     reconnects.increment();
     if (failover) failovers.increment();
+  }
+
+  void countSlowFrame() {
+    slowFrames.increment();
   }
 
   public long rejected(Rejection reason) {
@@ -93,9 +98,15 @@ public final class FeedMetrics {
     return failovers.sum();
   }
 
+  /** Connections given up in the middle of a frame: not finished within frame-timeout, or silent while incomplete. */
+  public long slowFrames() {
+    return slowFrames.sum();
+  }
+
   @Override
   public String toString() {
     return "FeedMetrics[accepted=" + accepted() + ", rejected=" + rejectedByReason() + ", duplicates=" + duplicates()
-        + ", gaps=" + gaps() + ", reconnects=" + reconnects() + ", failovers=" + failovers() + "]";
+        + ", gaps=" + gaps() + ", reconnects=" + reconnects() + ", failovers=" + failovers() + ", slowFrames="
+        + slowFrames() + "]";
   }
 }

@@ -98,6 +98,7 @@ final class FeedSync implements AutoCloseable {
     out.put("gaps", metrics.gaps());
     out.put("reconnects", metrics.reconnects());
     out.put("failovers", metrics.failovers());
+    out.put("slowFrames", metrics.slowFrames());
     var executed = new java.util.LinkedHashMap<String, Long>();
     for (TrustedExecution.Outcome o : TrustedExecution.Outcome.values()) {
       executed.put(o.name().toLowerCase().replace('_', '-'), trusted.count(o));

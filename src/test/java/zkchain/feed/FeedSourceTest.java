@@ -37,8 +37,8 @@ import zkchain.protocol.FeedMessage.Heartbeat;
 class FeedSourceTest {
   static ActorTestKit testKit;
   static final int MAX_FRAME = 4096;
-  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(2), Duration.ofMillis(100),
-      Duration.ofSeconds(1), MAX_FRAME);
+  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2),
+      Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
 
   @BeforeAll
   static void start() {
@@ -69,6 +69,36 @@ class FeedSourceTest {
         Source<Message, ?> frames = Source.from(script.apply(n)).concat(after).map(TextMessage::create);
         return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
       })));
+      binding = FeedFixtures.bind(testKit.system(), route);
+    }
+
+    String url() {
+      return FeedFixtures.feedUrl(binding);
+    }
+
+    void stop() {
+      await(binding.unbind());
+    }
+  }
+
+  /**
+   * A feed that sends each connection one batch frame as a streamed text message, a character
+   * every {@code pace}, and never finishes it: a hostile feed holding the node with a slow frame.
+   */
+  static final class TricklingFeed extends AllDirectives {
+    final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    final ServerBinding binding;
+
+    TricklingFeed(Duration pace) {
+      String frame = batch(1).toJson();
+      Route route = path("feed", () -> {
+        connections.incrementAndGet();
+        Source<String, ?> trickle = Source.from(frame.chars().mapToObj(c -> String.valueOf((char) c)).toList())
+            .throttle(1, pace)
+            .concat(Source.maybe());
+        Source<Message, ?> frames = Source.<Message>single(TextMessage.create(trickle)).concat(Source.maybe());
+        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
+      });
       binding = FeedFixtures.bind(testKit.system(), route);
     }
 
@@ -144,11 +174,49 @@ class FeedSourceTest {
   }
 
   @Test
+  void aFrameTrickledInIsGivenUpAfterFrameTimeoutAndTheNextUrlServes() {
+    TricklingFeed slow = new TricklingFeed(Duration.ofMillis(100));
+    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
+    FeedMetrics metrics = new FeedMetrics();
+    // Silence would wait far longer: the frame bound is what gives the slow frame up.
+    FeedSource.Settings settings = new FeedSource.Settings(Duration.ofSeconds(60), Duration.ofSeconds(1),
+        Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(slow.url(), good.url()), () -> 1,
+        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, settings, metrics).runWith(Sink.queue(), testKit.system());
+    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    slow.stop();
+    good.stop();
+    assertEquals(1, slow.connections.get());
+    assertEquals(1, metrics.slowFrames(), metrics.toString());
+    assertEquals(1, metrics.failovers(), metrics.toString());
+  }
+
+  @Test
+  void silenceCoversAFrameInProgress() {
+    // A character every 100 ms: bytes keep coming, but no whole frame ever does.
+    TricklingFeed slow = new TricklingFeed(Duration.ofMillis(100));
+    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
+    FeedMetrics metrics = new FeedMetrics();
+    FeedSource.Settings settings = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofSeconds(60),
+        Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(slow.url(), good.url()), () -> 1,
+        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, settings, metrics).runWith(Sink.queue(), testKit.system());
+    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    slow.stop();
+    good.stop();
+    assertEquals(1, slow.connections.get());
+    assertEquals(1, metrics.slowFrames(), "given up inside a frame: " + metrics);
+    assertEquals(1, metrics.failovers(), metrics.toString());
+  }
+
+  @Test
   void aNodeThatIsSlowToReadIsNotMistakenForASilentFeed() throws InterruptedException {
     CraftedFeed feed = new CraftedFeed(from -> json(batches(from, 20)));
     FeedMetrics metrics = new FeedMetrics();
-    FeedSource.Settings quick = new FeedSource.Settings(Duration.ofMillis(500), Duration.ofMillis(100),
-        Duration.ofSeconds(1), MAX_FRAME);
+    FeedSource.Settings quick = new FeedSource.Settings(Duration.ofMillis(500), Duration.ofMillis(500),
+        Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
     // Heartbeats after the batches, so the feed is never silent while the node reads.
     SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(feed.url() + "?beat"), () -> 1,
         () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, quick, metrics).runWith(Sink.queue(), testKit.system());
@@ -232,7 +300,8 @@ class FeedSourceTest {
 
   @Test
   void theFirstReconnectIsImmediateThenTheBackoffDoublesUpToItsMax() {
-    FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3), 10);
+    FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(500),
+        Duration.ofSeconds(3), 10);
     List<Duration> delays = java.util.stream.IntStream.rangeClosed(1, 7)
         .mapToObj(k -> FeedSource.delayBeforeReconnect(k, s)).toList();
     assertEquals(List.of(Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),

@@ -47,8 +47,9 @@ public final class FeedRelay {
   public long nextBatch(long nodeHead) {
     long logHead = feedLog.head();
     if (logHead < nodeHead) {
-      log.info("this node's feed log ends at batch {}, the node holds up to {}: the feed client resumes from {} to "
-          + "fill it, relaying the batches the node holds without executing them again", logHead, nodeHead, logHead + 1);
+      log.info("this node's feed log ends at batch {}, the node holds up to {}: the feed client resumes from {} "
+          + "to fill it, relaying the batches the node holds without executing them again",
+          logHead, nodeHead, logHead + 1);
     }
     return Math.min(logHead, nodeHead) + 1;
   }

@@ -66,8 +66,8 @@ public final class FeedSource {
 
     public static Settings from(Config config) {
       Config c = FeedConfig.section(config, "client");
-      return new Settings(c.getDuration("silence-timeout"), c.getDuration("frame-timeout"), c.getDuration("min-backoff"),
-          c.getDuration("max-backoff"), c.getInt("max-frame-size"));
+      return new Settings(c.getDuration("silence-timeout"), c.getDuration("frame-timeout"),
+          c.getDuration("min-backoff"), c.getDuration("max-backoff"), c.getInt("max-frame-size"));
     }
 
     /** {@code zkchain.feed.client.urls}. */

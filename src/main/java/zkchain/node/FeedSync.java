@@ -70,7 +70,8 @@ final class FeedSync implements AutoCloseable {
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     UniqueKillSwitch ingest = RestartSource.withBackoff(restart, () -> FeedSource.from(urls,
-                () -> relay.nextBatch(Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead())),
+                () -> relay.nextBatch(
+                    Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead())),
                 () -> Address.of(l1.snapshot().trustedSequencer()),
                 chain.deployment().l2ChainId(), settings, metrics)
             .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {

@@ -92,7 +92,8 @@ public final class TrustedExecution {
         .thenCompose(state -> onL1(state)
             ? done(compareWithL1(message, state.current()))
             : parent.thenCompose(p -> p == null
-                ? done(reject(message, Outcome.PARENT_UNKNOWN, "batch " + (n - 1) + " is neither Trusted nor Virtual here"))
+                ? done(reject(message, Outcome.PARENT_UNKNOWN,
+                    "batch " + (n - 1) + " is neither Trusted nor Virtual here"))
                 : CompletableFuture.supplyAsync(() -> executor.execute(p.root(), message.batch()), blocking)
                     .thenCompose(result -> record(message, p, result))))
         .thenApply(outcome -> {
@@ -143,7 +144,8 @@ public final class TrustedExecution {
           + message.accInputHash().hex() + ", the node computed " + acc.hex()));
     }
     return BatchEntity.ref(system, n)
-        .<StatusReply<BatchEntity.State>>ask(r -> new BatchEntity.RecordTrusted(data(message), result.stateRoot().hex(), acc.hex(), r),
+        .<StatusReply<BatchEntity.State>>ask(
+            r -> new BatchEntity.RecordTrusted(data(message), result.stateRoot().hex(), acc.hex(), r),
             timeout)
         .thenApply(reply -> reply.isSuccess()
             ? Outcome.RECORDED

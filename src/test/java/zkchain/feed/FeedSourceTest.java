@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BiFunction;
 import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,47 +60,35 @@ class FeedSourceTest {
     final ServerBinding binding;
 
     CraftedFeed(LongFunction<List<String>> script) {
+      this((from, beat) -> {
+        // After the script, quiet; or, with ?beat, a heartbeat every 100 ms.
+        Source<String, ?> after = beat
+            ? Source.tick(Duration.ZERO, Duration.ofMillis(100), new Heartbeat(0).toJson())
+            : Source.maybe();
+        return Source.from(script.apply(from)).concat(after).<Message>map(TextMessage::create);
+      });
+    }
+
+    /** Each connection gets what {@code messages} gives for its from and whether it asked ?beat. */
+    private CraftedFeed(BiFunction<Long, Boolean, Source<Message, ?>> messages) {
       Route route = path("feed", () -> parameter("from", from -> parameterOptional("beat", beat -> {
         long n = Long.parseLong(from);
         froms.add(n);
-        // After the script, quiet; or, with ?beat, a heartbeat every 100 ms.
-        Source<String, ?> after = beat.isPresent()
-            ? Source.tick(Duration.ZERO, Duration.ofMillis(100), new Heartbeat(0).toJson())
-            : Source.maybe();
-        Source<Message, ?> frames = Source.from(script.apply(n)).concat(after).map(TextMessage::create);
-        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
+        Source<Message, ?> out = messages.apply(n, beat.isPresent());
+        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), out));
       })));
       binding = FeedFixtures.bind(testKit.system(), route);
     }
 
-    String url() {
-      return FeedFixtures.feedUrl(binding);
-    }
-
-    void stop() {
-      await(binding.unbind());
-    }
-  }
-
-  /**
-   * A feed that sends each connection one batch frame as a streamed text message, a character
-   * every {@code pace}, and never finishes it: a hostile feed holding the node with a slow frame.
-   */
-  static final class TricklingFeed extends AllDirectives {
-    final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
-    final ServerBinding binding;
-
-    TricklingFeed(Duration pace) {
-      String frame = batch(1).toJson();
-      Route route = path("feed", () -> {
-        connections.incrementAndGet();
-        Source<String, ?> trickle = Source.from(frame.chars().mapToObj(c -> String.valueOf((char) c)).toList())
-            .throttle(1, pace)
-            .concat(Source.maybe());
-        Source<Message, ?> frames = Source.<Message>single(TextMessage.create(trickle)).concat(Source.maybe());
-        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
-      });
-      binding = FeedFixtures.bind(testKit.system(), route);
+    /**
+     * A feed that sends each connection one batch frame as a streamed text message, a character
+     * every {@code pace}, and never finishes it: a hostile feed holding the node with a slow frame.
+     */
+    static CraftedFeed trickling(Duration pace) {
+      List<String> characters = batch(1).toJson().chars().mapToObj(c -> String.valueOf((char) c)).toList();
+      return new CraftedFeed((from, beat) -> Source.<Message>single(
+              TextMessage.create(Source.from(characters).throttle(1, pace).concat(Source.maybe())))
+          .concat(Source.maybe()));
     }
 
     String url() {
@@ -175,38 +164,30 @@ class FeedSourceTest {
 
   @Test
   void aFrameTrickledInIsGivenUpAfterFrameTimeoutAndTheNextUrlServes() {
-    TricklingFeed slow = new TricklingFeed(Duration.ofMillis(100));
-    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
-    FeedMetrics metrics = new FeedMetrics();
     // Silence would wait far longer: the frame bound is what gives the slow frame up.
-    FeedSource.Settings settings = new FeedSource.Settings(Duration.ofSeconds(60), Duration.ofSeconds(1),
-        Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
-    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(slow.url(), good.url()), () -> 1,
-        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, settings, metrics).runWith(Sink.queue(), testKit.system());
-    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
-    node.cancel();
-    slow.stop();
-    good.stop();
-    assertEquals(1, slow.connections.get());
-    assertEquals(1, metrics.slowFrames(), metrics.toString());
-    assertEquals(1, metrics.failovers(), metrics.toString());
+    assertATrickledFrameIsGivenUpForTheNextUrl(Duration.ofSeconds(60), Duration.ofSeconds(1));
   }
 
   @Test
   void silenceCoversAFrameInProgress() {
-    // A character every 100 ms: bytes keep coming, but no whole frame ever does.
-    TricklingFeed slow = new TricklingFeed(Duration.ofMillis(100));
+    // The frame bound would wait far longer: characters keep coming, but no whole frame ever does.
+    assertATrickledFrameIsGivenUpForTheNextUrl(Duration.ofSeconds(1), Duration.ofSeconds(60));
+  }
+
+  /** A feed trickling a frame in (a character every 100 ms) first, a good one second. */
+  private static void assertATrickledFrameIsGivenUpForTheNextUrl(Duration silenceTimeout, Duration frameTimeout) {
+    CraftedFeed slow = CraftedFeed.trickling(Duration.ofMillis(100));
     CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
     FeedMetrics metrics = new FeedMetrics();
-    FeedSource.Settings settings = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofSeconds(60),
-        Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
+    FeedSource.Settings settings = new FeedSource.Settings(silenceTimeout, frameTimeout, Duration.ofMillis(100),
+        Duration.ofSeconds(1), MAX_FRAME);
     SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(slow.url(), good.url()), () -> 1,
         () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, settings, metrics).runWith(Sink.queue(), testKit.system());
     for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
     node.cancel();
     slow.stop();
     good.stop();
-    assertEquals(1, slow.connections.get());
+    assertEquals(List.of(1L), List.copyOf(slow.froms), "given up once, not gone back to");
     assertEquals(1, metrics.slowFrames(), "given up inside a frame: " + metrics);
     assertEquals(1, metrics.failovers(), metrics.toString());
   }

@@ -23,8 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
@@ -57,19 +55,7 @@ class FeedRelayTest extends AllDirectives {
   static final Genesis GENESIS = Genesis.load(L1Workload.GENESIS_FILE);
   static final Credentials SEQUENCER = Credentials.create(DevKeys.key(DevKeys.SEQUENCER));
 
-  static ActorTestKit testKit;
   @TempDir Path dir;
-
-  @BeforeAll
-  static void start() {
-    testKit = ActorTestKit.create("relay-test", ConfigFactory.parseString(
-        "akka.actor.provider = local\nakka.remote.artery.canonical.port = 0").withFallback(ConfigFactory.load()));
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-  }
 
   static JsonNode status(ZkChainNode node) {
     try {
@@ -170,11 +156,12 @@ class FeedRelayTest extends AllDirectives {
       BatchMessage one = feedChain.next(l1.batch(1).transactions());
       List<BatchMessage> first = List.of(one, feedChain.next(Txs.batch()), feedChain.next(Txs.batch()));
       ResendingFeed sequencerFeed = new ResendingFeed(first);
-      try {
-        Map<String, Object> node = Map.of("zkchain.l1.url", anvil.url(), "zkchain.l1.rollup-file", rollupFile.toString(),
-            "zkchain.l1.poll-interval", "100ms", "zkchain.feed.client.max-backoff", "1s");
+      try (sequencerFeed) {
+        Map<String, Object> node = Map.of("zkchain.l1.url", anvil.url(), "zkchain.l1.rollup-file",
+            rollupFile.toString(), "zkchain.l1.poll-interval", "100ms", "zkchain.feed.client.max-backoff", "1s");
         ZkChainNode a = startNode("a", sequencerFeed.url(), node);
-        assertTrue(TestNodes.eventually(WAIT, () -> status(a).get("feed").get("logHead").asLong() == 3), "A relays 1-3");
+        assertTrue(TestNodes.eventually(WAIT, () -> status(a).get("feed").get("logHead").asLong() == 3),
+            "A relays 1-3");
 
         l1.sequence(1, 1); // L1's batch 2 carries transfers, the feed's none
         assertTrue(TestNodes.eventually(WAIT, () -> head(a, "virtual") == 2 && head(a, "trusted") == 2),
@@ -203,7 +190,6 @@ class FeedRelayTest extends AllDirectives {
         assertTrue(aFeed.get("relaying").asBoolean(), aFeed.toString());
       } finally {
         started.forEach(ZkChainNode::close); // before their L1 goes away
-        sequencerFeed.stop();
       }
     }
   }
@@ -241,8 +227,13 @@ class FeedRelayTest extends AllDirectives {
     }
   }
 
-  /** The sequencer's feed as the test plays it: the current versions from from=, then heartbeats. */
-  final class ResendingFeed {
+  /**
+   * The sequencer's feed as the test plays it, in an actor system of its own: the current versions
+   * from from=, then a heartbeat a second.
+   */
+  final class ResendingFeed implements AutoCloseable {
+    private final ActorTestKit testKit = ActorTestKit.create("sequencer-feed", ConfigFactory.parseString(
+        "akka.actor.provider = local\nakka.remote.artery.canonical.port = 0").withFallback(ConfigFactory.load()));
     private volatile List<BatchMessage> versions;
     private volatile SharedKillSwitch connections = KillSwitches.shared("feed");
     private final ServerBinding binding;
@@ -273,9 +264,10 @@ class FeedRelayTest extends AllDirectives {
       old.shutdown();
     }
 
-    void stop() {
+    @Override
+    public void close() {
       connections.shutdown();
-      binding.unbind();
+      testKit.shutdownTestKit();
     }
   }
 }

@@ -126,8 +126,8 @@ class TrustedExecutionTest {
     var data = new BatchEntity.BatchData(Numeric.toHexString(one.batch().transactions()), one.batch().timestamp(),
         one.batch().coinbase().hex(), BatchEntity.Source.L1);
     var sequenced = new BatchEntity.L1Ref(20, "0x" + "11".repeat(32), "0x" + "12".repeat(32), 0);
-    TestNodes.ask(node.system(), 1, r -> new BatchEntity.Virtualize(data, one.stateRoot().hex(), one.accInputHash().hex(),
-        sequenced, r)).toCompletableFuture().join();
+    TestNodes.ask(node.system(), 1, r -> new BatchEntity.Virtualize(data, one.stateRoot().hex(),
+        one.accInputHash().hex(), sequenced, r)).toCompletableFuture().join();
 
     assertEquals(Outcome.ALREADY_VIRTUAL, apply(one));
     // Executed, this one would be state-root-differs; against L1's version it is another version.

@@ -81,8 +81,15 @@ public final class LocalRollup implements AutoCloseable {
 
   /** A node following the given feeds (in failover order) and L1, in a data directory of its own. */
   public ZkChainNode startNode(String name, List<String> feeds) {
-    ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve(name), role("node",
-        Map.of("zkchain.feed.client.urls", feeds, "zkchain.feed.client.silence-timeout", "3s"))));
+    return startNode(name, feeds, Map.of());
+  }
+
+  /** As {@link #startNode(String, List)}, with settings of the test's own on top. */
+  public ZkChainNode startNode(String name, List<String> feeds, Map<String, Object> extra) {
+    Map<String, Object> settings = new HashMap<>(Map.of("zkchain.feed.client.urls", feeds,
+        "zkchain.feed.client.silence-timeout", "3s"));
+    settings.putAll(extra);
+    ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve(name), role("node", settings)));
     running.add(node);
     nodes++;
     return node;

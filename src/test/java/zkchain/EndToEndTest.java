@@ -16,6 +16,7 @@ import zkchain.batch.BatchEntity.Stage;
 import zkchain.node.ZkChainNode;
 import zkchain.sequencer.SequencerRole;
 import zkchain.testing.LocalRollup;
+import zkchain.testing.TcpProxy;
 import zkchain.testing.TestNodes;
 
 /**
@@ -93,10 +94,13 @@ class EndToEndTest {
       assertTrue(last >= 300, last + " batches");
       awaitHeads(upstream, last, 0, 0);
 
-      // the sequencer first, the upstream node second; the sequencer dies while the node replays
-      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl(), LocalRollup.feedUrl(upstream)));
+      // the sequencer first, the upstream node second; the sequencer becomes unreachable while the
+      // node replays (cut at once through a proxy: stopping a whole role takes long enough to race)
+      TcpProxy primary = TcpProxy.to(java.net.URI.create(sequencer.feedUrl()).getPort());
+      ZkChainNode node = rollup.startNode("node", List.of(
+          sequencer.feedUrl().replaceFirst(":\\d+/", ":" + primary.port() + "/"), LocalRollup.feedUrl(upstream)));
       assertTrue(TestNodes.eventually(STAGES, () -> status(node).get("heads").get("trusted").asLong() >= 20));
-      rollup.stop(sequencer);
+      primary.close();
       long atKill = status(node).get("heads").get("trusted").asLong();
       assertTrue(atKill < last, "killed mid-stream (at " + atKill + " of " + last + ")");
       awaitHeads(node, last, 0, 0);

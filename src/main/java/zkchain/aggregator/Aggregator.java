@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import okhttp3.OkHttpClient;
@@ -247,6 +248,7 @@ public final class Aggregator {
     // the failure is logged once, with its L1 position, by the stream's own mapError; Akka's restart log is debug
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
+    AtomicInteger stepBacks = new AtomicInteger();
     Source<BatchVerification.Outcome, NotUsed> aggregate = RestartSource.withBackoff(restart, () ->
         Source.completionStage(Blocking.call(blocking, () -> {
           // the first run looks for where to resume; a restart continues from the last completed step,
@@ -264,13 +266,18 @@ public final class Aggregator {
         .flatMapConcat(from -> {
           L1Traversal traversal = new L1Traversal(web3j, reading, settings.traversal(), from.chain());
           SequencedBatchReader reader = new SequencedBatchReader(reading);
-          BatchExecution execution = new BatchExecution(executor, from.checkpoints());
+          BatchExecution execution = new BatchExecution(executor, from.checkpoints(), stepBacks);
           return Source.repeat(Done.getInstance())
               .via(followL1(blocking, traversal))
               .via(idleWait(system, settings.pollInterval()))
               .via(readCalldata(blocking, reader))
               .via(execute(blocking, execution))
-              .map(planned -> commit(committed, status, planned))
+              .map(planned -> {
+                Followed followed = commit(committed, status, planned);
+                // a committed step-back: read L1 again from it, in a new stream (this traversal read past it)
+                if (planned.readAgain() != null) throw new IllegalStateException(planned.readAgain());
+                return followed;
+              })
               // verification is slower than following: it works from the newest state L1 has reached
               .conflate((older, newer) -> newer)
               .throttle(1, settings.interval())

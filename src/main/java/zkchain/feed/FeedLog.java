@@ -7,7 +7,7 @@ import zkchain.protocol.FeedMessage.BatchMessage;
 /**
  * The signed batches this process has accepted, in batch-number order, as its feed serves them
  * (PROTOCOL.md §6). The sequencer appends the batches it closes; a relay appends what its
- * {@link FeedSource} verified, and re-serves them unchanged.
+ * {@link FeedSource} verified and its node accepted ({@link FeedRelay}), and re-serves them unchanged.
  */
 public interface FeedLog {
   /**

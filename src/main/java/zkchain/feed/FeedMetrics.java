@@ -5,7 +5,10 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What a {@link FeedSource} counts: frames rejected by reason, and how its connections fared. */
+/**
+ * What a {@link FeedSource} counts: frames rejected by reason, and how its connections fared; and
+ * what the node's {@link FeedRelay} did with the batches it relays.
+ */
 public final class FeedMetrics {
   /** Why a feed frame was rejected; the protocol's words, as they appear in logs and metrics. */
   public enum Rejection {
@@ -31,6 +34,9 @@ public final class FeedMetrics {
   private final LongAdder gaps = new LongAdder();
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder failovers = new LongAdder();
+  private final LongAdder slowFrames = new LongAdder();
+  private final LongAdder replaced = new LongAdder();
+  private final LongAdder relayFailures = new LongAdder();
 
   public FeedMetrics() {
     for (Rejection r : Rejection.values()) rejected.put(r, new LongAdder());
@@ -55,6 +61,18 @@ public final class FeedMetrics {
   void countReconnect(boolean failover) {
     reconnects.increment();
     if (failover) failovers.increment();
+  }
+
+  void countSlowFrame() {
+    slowFrames.increment();
+  }
+
+  void countReplaced() {
+    replaced.increment();
+  }
+
+  void countRelayFailure() {
+    relayFailures.increment();
   }
 
   public long rejected(Rejection reason) {
@@ -93,9 +111,25 @@ public final class FeedMetrics {
     return failovers.sum();
   }
 
+  /** Connections given up in the middle of a frame: not finished within frame-timeout, or silent while incomplete. */
+  public long slowFrames() {
+    return slowFrames.sum();
+  }
+
+  /** Batches the relay's log took in place of another version of them. */
+  public long replaced() {
+    return replaced.sum();
+  }
+
+  /** Batches the relay's log could not take (a gap, its database); each made the feed client resume. */
+  public long relayFailures() {
+    return relayFailures.sum();
+  }
+
   @Override
   public String toString() {
     return "FeedMetrics[accepted=" + accepted() + ", rejected=" + rejectedByReason() + ", duplicates=" + duplicates()
-        + ", gaps=" + gaps() + ", reconnects=" + reconnects() + ", failovers=" + failovers() + "]";
+        + ", gaps=" + gaps() + ", reconnects=" + reconnects() + ", failovers=" + failovers() + ", slowFrames="
+        + slowFrames() + ", replaced=" + replaced() + ", relayFailures=" + relayFailures() + "]";
   }
 }

@@ -3,7 +3,6 @@ package zkchain.feed;
 import akka.NotUsed;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.model.ws.Message;
-import akka.http.javadsl.model.ws.TextMessage;
 import akka.http.javadsl.model.ws.WebSocketRequest;
 import akka.http.javadsl.model.ws.WebSocketUpgradeResponse;
 import akka.japi.pf.PFBuilder;
@@ -17,8 +16,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -33,12 +35,13 @@ import zkchain.protocol.FeedMessage.Heartbeat;
  * The node's side of the sequencer feed (PROTOCOL.md §6): the verified batches of one or more
  * feed URLs, strictly in batch-number order, from the node's next batch on.
  *
- * <p>Each frame is read ({@link #frames}), verified ({@link #verify}: parses, right chain, signed
- * by the trusted sequencer) and put in order ({@link Order}: duplicates dropped, a gap reconnects
- * from the batch expected). A connection that fails, closes or stays silent is replaced by one
- * to the next URL. The first reconnect after progress is immediate, later ones back off: this is
- * a loop of its own rather than RestartSource.withBackoff, whose first restart already waits and
- * which cannot move to another URL or resume from the batch expected.
+ * <p>Each frame is read ({@link #frames}, within frame-timeout), verified ({@link #verify}: parses,
+ * right chain, signed by the trusted sequencer) and put in order ({@link Order}: duplicates
+ * dropped, a gap reconnects from the batch expected). A connection that fails, closes, stays
+ * silent or trickles a frame in is replaced by one to the next URL. The first reconnect after
+ * progress is immediate, later ones back off: this is a loop of its own rather than
+ * RestartSource.withBackoff, whose first restart already waits and which cannot move to another
+ * URL or resume from the batch expected.
  */
 public final class FeedSource {
   private FeedSource() {}
@@ -46,10 +49,14 @@ public final class FeedSource {
   private static final Logger log = LoggerFactory.getLogger(FeedSource.class);
 
   /** {@code zkchain.feed.client}; see conf/feed.conf. */
-  public record Settings(Duration silenceTimeout, Duration minBackoff, Duration maxBackoff, int maxFrameSize) {
+  public record Settings(Duration silenceTimeout, Duration frameTimeout, Duration minBackoff, Duration maxBackoff,
+      int maxFrameSize) {
     public Settings {
       if (silenceTimeout.isNegative() || silenceTimeout.isZero()) {
         throw new IllegalArgumentException("silence-timeout must be positive, got " + silenceTimeout);
+      }
+      if (frameTimeout.isNegative() || frameTimeout.isZero()) {
+        throw new IllegalArgumentException("frame-timeout must be positive, got " + frameTimeout);
       }
       if (minBackoff.isNegative() || maxBackoff.compareTo(minBackoff) < 0) {
         throw new IllegalArgumentException("need 0 ≤ min-backoff ≤ max-backoff, got " + minBackoff + ", " + maxBackoff);
@@ -59,8 +66,8 @@ public final class FeedSource {
 
     public static Settings from(Config config) {
       Config c = FeedConfig.section(config, "client");
-      return new Settings(c.getDuration("silence-timeout"), c.getDuration("min-backoff"), c.getDuration("max-backoff"),
-          c.getInt("max-frame-size"));
+      return new Settings(c.getDuration("silence-timeout"), c.getDuration("frame-timeout"),
+          c.getDuration("min-backoff"), c.getDuration("max-backoff"), c.getInt("max-frame-size"));
     }
 
     /** {@code zkchain.feed.client.urls}. */
@@ -123,35 +130,64 @@ public final class FeedSource {
   /**
    * Reads each WebSocket message whole, but keeps no more than maxFrameSize characters of it: a
    * larger one is drained and reported by size, so a hostile feed cannot make the node buffer it.
+   * A message still incomplete frameTimeout after it began fails with {@link SlowFrame}; the one
+   * being assembled is in {@code inProgress}, so a silence that falls inside a frame can say so.
    */
-  static Flow<Message, Frame, NotUsed> frames(int maxFrameSize, Materializer mat) {
+  static Flow<Message, Frame, NotUsed> frames(int maxFrameSize, Duration frameTimeout, Materializer mat,
+      AtomicReference<FrameText> inProgress) {
     return Flow.<Message>create().mapAsync(1, m -> {
-      if (!m.isText()) {
-        return m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat).thenApply(done -> new Frame.Binary());
-      }
-      TextMessage text = m.asTextMessage();
-      if (text.isStrict()) {
-        String s = text.getStrictText();
+      if (m.isText() && m.asTextMessage().isStrict()) {
+        String s = m.asTextMessage().getStrictText();
         return CompletableFuture.completedFuture(s.length() > maxFrameSize ? new Frame.Oversize(s.length()) : new Frame.Text(s));
       }
-      return text.getStreamedText().runWith(Sink.fold(new FrameText(maxFrameSize), FrameText::add), mat)
-          .thenApply(FrameText::frame);
+      FrameText text = new FrameText(maxFrameSize);
+      inProgress.set(text);
+      CompletionStage<Frame> read = m.isText()
+          ? m.asTextMessage().getStreamedText().completionTimeout(frameTimeout).runForeach(text::add, mat)
+              .thenApply(done -> text.frame())
+          : m.asBinaryMessage().getStreamedData().completionTimeout(frameTimeout).runWith(Sink.ignore(), mat)
+              .thenApply(done -> new Frame.Binary());
+      return read.handle((frame, error) -> {
+        if (error == null) {
+          inProgress.compareAndSet(text, null);
+          return frame;
+        }
+        Throwable cause = unwrap(error);
+        if (cause instanceof TimeoutException) throw new SlowFrame(frameTimeout, text.size());
+        throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+      });
     });
   }
 
-  private static final class FrameText {
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /** A frame still incomplete after frame-timeout: a feed that trickles a frame in is given up as a silent one is. */
+  static final class SlowFrame extends RuntimeException {
+    SlowFrame(Duration frameTimeout, long received) {
+      super("a frame still incomplete after frame-timeout " + frameTimeout + " (" + received + " characters received)",
+          null, false, false);
+    }
+  }
+
+  /** A text frame being assembled; its size is read by other threads while it grows. */
+  static final class FrameText {
     private final int max;
     private final StringBuilder text = new StringBuilder();
-    private long size;
+    private volatile long size;
 
     FrameText(int max) {
       this.max = max;
     }
 
-    FrameText add(String part) {
+    void add(String part) {
       size += part.length();
       if (size <= max) text.append(part);
-      return this;
+    }
+
+    long size() {
+      return size;
     }
 
     Frame frame() {
@@ -299,8 +335,14 @@ public final class FeedSource {
         metrics.countReconnect(failover);
         reconnectsSinceProgress++;
         delay = delayBeforeReconnect(reconnectsSinceProgress, settings);
-        log.info("feed {}: {}; reconnecting to {}{}", last.url, describe(last), urls.get(urlIndex),
-            delay.isZero() ? "" : " in " + delay);
+        String next = urls.get(urlIndex) + (delay.isZero() ? "" : " in " + delay);
+        if (last.endedInAFrame()) {
+          // A trickled frame is the one hostile way to hold the node that no frame check sees.
+          metrics.countSlowFrame();
+          log.warn("feed {}: {}; given up, reconnecting to {}", last.url, describe(last), next);
+        } else {
+          log.info("feed {}: {}; reconnecting to {}", last.url, describe(last), next);
+        }
       }
       Source<BatchMessage, NotUsed> connect = Source.lazySource(this::connect).mapMaterializedValue(f -> NotUsed.getInstance());
       if (delay.isZero()) return connect;
@@ -326,13 +368,14 @@ public final class FeedSource {
             connection.upgrade = upgrade.toCompletableFuture();
             return NotUsed.getInstance();
           })
+          .via(frames(settings.maxFrameSize(), settings.frameTimeout(), mat, connection.frameInProgress))
+          // After assembly: a frame in progress is not a sign of life, only a whole one is.
           .via(new SilenceTimeout<>(settings.silenceTimeout()))
-          .via(frames(settings.maxFrameSize(), mat))
           .map(frame -> verify(frame, chainId, trustedSequencer))
           .mapConcat(verdict -> order.apply(verdict, url, () -> reconnectsSinceProgress = 0))
           .recoverWithRetries(1, new PFBuilder<Throwable, akka.stream.Graph<akka.stream.SourceShape<BatchMessage>, NotUsed>>()
               .matchAny(e -> {
-                connection.end = e;
+                connection.end = unwrap(e);
                 return Source.empty();
               })
               .build());
@@ -346,7 +389,12 @@ public final class FeedSource {
         return "the server answered HTTP " + upgrade.join().response().status().intValue() + " instead of a WebSocket";
       }
       if (end == null) return "the connection closed";
-      if (end instanceof Gap) return end.getMessage();
+      if (end instanceof Gap || end instanceof SlowFrame) return end.getMessage();
+      FrameText partial = connection.frameInProgress.get();
+      if (end instanceof TimeoutException && partial != null) {
+        return "no whole frame for " + settings.silenceTimeout() + ", one still incomplete (" + partial.size()
+            + " characters received)";
+      }
       if (end instanceof TimeoutException) return "silent for " + settings.silenceTimeout();
       return "the connection failed: " + end.getMessage();
     }
@@ -355,11 +403,17 @@ public final class FeedSource {
   /** One connection attempt: its upgrade, and how it ended (end null: closed by the server). */
   private static final class Connection {
     final String url;
+    final AtomicReference<FrameText> frameInProgress = new AtomicReference<>();
     volatile CompletableFuture<WebSocketUpgradeResponse> upgrade;
     volatile Throwable end;
 
     Connection(String url) {
       this.url = url;
+    }
+
+    /** Given up in the middle of a frame: too slow to finish it, or silent while it was incomplete. */
+    boolean endedInAFrame() {
+      return end instanceof SlowFrame || (end instanceof TimeoutException && frameInProgress.get() != null);
     }
   }
 }

@@ -52,24 +52,52 @@ public final class JdbcFeedLog implements FeedLog {
 
   @Override
   public void append(BatchMessage batch) {
+    write(batch, false);
+  }
+
+  /**
+   * As {@link #append}, except that another version of a batch already in the log replaces it, and
+   * the batches after it, which followed the version replaced, are dropped: a relay serves the
+   * version its node accepted last, as after a trusted reorg the sequencer resends (PROTOCOL.md §7).
+   * Readers already past it go on with what is appended next. A message that differs only in its
+   * signature is the same version, and the stored one stays.
+   *
+   * @return whether a version in the log was replaced
+   */
+  public boolean appendOrReplace(BatchMessage batch) {
+    return write(batch, true);
+  }
+
+  private boolean write(BatchMessage batch, boolean replace) {
     long number = batch.batch().number();
+    boolean replaced = false;
     synchronized (appendLock) {
       long h = head.get();
       if (number <= h) {
         BatchMessage stored = read(number, 1).stream().findFirst().orElseThrow(() ->
             new IllegalStateException("feed log head is " + h + " but batch " + number + " is not stored"));
-        if (stored.equals(batch)) return;
-        throw new IllegalStateException("batch " + number + " is already in the feed log with a different "
-            + "message; refused the new one");
-      }
-      if (number != h + 1) {
+        if (stored.equals(batch) || replace && sameVersion(stored, batch)) return false;
+        if (!replace) {
+          throw new IllegalStateException("batch " + number + " is already in the feed log with a different "
+              + "message; refused the new one");
+        }
+        replaceFrom(number, batch.toJson());
+        replaced = true;
+      } else if (number != h + 1) {
         throw new IllegalArgumentException("batch " + number + " would leave a gap after the feed log's head " + h
             + "; refused");
+      } else {
+        insert(number, batch.toJson());
       }
-      insert(number, batch.toJson());
       head.set(number);
     }
     wakeReaders();
+    return replaced;
+  }
+
+  private static boolean sameVersion(BatchMessage a, BatchMessage b) {
+    return a.chainId() == b.chainId() && a.batch().equals(b.batch()) && a.stateRoot().equals(b.stateRoot())
+        && a.accInputHash().equals(b.accInputHash());
   }
 
   @Override
@@ -92,6 +120,8 @@ public final class JdbcFeedLog implements FeedLog {
     if (head.get() < next) return wake.thenApply(ignored -> List.of());
     return CompletableFuture.supplyAsync(() -> {
       List<BatchMessage> page = read(next, pageSize);
+      // A replacement dropped it between the head check and the read: wait for it to come again.
+      if (page.isEmpty() && head.get() < next) return List.of();
       if (page.isEmpty() || page.get(0).batch().number() != next) {
         throw new IllegalStateException("feed log head is " + head.get() + " but batch " + next + " is not stored");
       }
@@ -127,14 +157,39 @@ public final class JdbcFeedLog implements FeedLog {
     }
   }
 
+  /** Batch {@code number} in place of the stored one, and nothing after it, in one transaction. */
+  private void replaceFrom(long number, String json) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM feed_batch WHERE number >= ?")) {
+        delete.setLong(1, number);
+        delete.executeUpdate();
+        insert(c, number, json);
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot replace batch " + number + " in the feed log: " + e.getMessage(), e);
+    }
+  }
+
   private void insert(long number, String json) {
-    try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = c.prepareStatement("INSERT INTO feed_batch (number, message) VALUES (?, ?)")) {
+    try (Connection c = dataSource.getConnection()) {
+      insert(c, number, json);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot append batch " + number + " to the feed log: " + e.getMessage(), e);
+    }
+  }
+
+  private static void insert(Connection c, long number, String json) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO feed_batch (number, message) VALUES (?, ?)")) {
       ps.setLong(1, number);
       ps.setString(2, json);
       ps.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot append batch " + number + " to the feed log: " + e.getMessage(), e);
     }
   }
 

@@ -32,6 +32,8 @@ import java.util.stream.StreamSupport;
 import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.State;
 import zkchain.node.L1Status;
+import zkchain.node.LiveHeads;
+import zkchain.node.Readiness;
 import zkchain.node.StageHeads;
 
 /**
@@ -92,24 +94,38 @@ public final class ManagementRoutes extends AllDirectives {
   public record EventView(long sequenceNumber, String type, Instant time, Object payload) {}
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
-        pathPrefix("batches", () -> pathPrefix(akka.http.javadsl.server.PathMatchers.segment(), raw -> withBatchNumber(raw, number -> concat(
-            pathEndOrSingleSlash(() -> get(() -> batch(number))),
-            path("events", () -> get(() -> events(number))))))),
-        path("status", () -> get(this::status)),
-        extra != null ? extra : reject(),
-        AkkaManagement.get(Adapter.toClassic(system)).getRoutes())));
+    return withRequestTimeoutResponse(request -> errorResponse(StatusCodes.SERVICE_UNAVAILABLE,
+            request.getUri().path() + " did not answer within the request timeout"),
+        () -> handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+            pathPrefix("batches", () -> pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
+                raw -> withBatchNumber(raw, number -> concat(
+                    pathEndOrSingleSlash(() -> get(() -> batch(number))),
+                    path("events", () -> get(() -> events(number))))))),
+            path("status", () -> get(this::status)),
+            path("ready", () -> get(this::ready)),
+            path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
+            extra != null ? extra : reject(),
+            AkkaManagement.get(Adapter.toClassic(system)).getRoutes()))));
   }
 
+  /** ASCII digits only: Long.parseLong would also take "+1" and other scripts' digits. */
+  private static final java.util.regex.Pattern BATCH_NUMBER = java.util.regex.Pattern.compile("[0-9]{1,19}");
+
   private Route withBatchNumber(String raw, java.util.function.LongFunction<Route> inner) {
-    long number;
-    try {
-      number = Long.parseLong(raw);
-    } catch (NumberFormatException e) {
-      return error(StatusCodes.BAD_REQUEST, "batch number must be a non-negative integer, not '" + raw + "'");
+    long number = BATCH_NUMBER.matcher(raw).matches() ? parseOrNegative(raw) : -1;
+    if (number < 0) {
+      return error(StatusCodes.BAD_REQUEST, "batch number must be a non-negative integer of ASCII digits "
+          + "no larger than " + Long.MAX_VALUE + ", not '" + raw + "'");
     }
-    if (number < 0) return error(StatusCodes.BAD_REQUEST, "batch number must be non-negative, not " + number);
     return inner.apply(number);
+  }
+
+  private static long parseOrNegative(String digits) {
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      return -1; // 19 digits above Long.MAX_VALUE
+    }
   }
 
   private Route batch(long number) {
@@ -131,23 +147,64 @@ public final class ManagementRoutes extends AllDirectives {
         : completeOK(list, Jackson.marshaller(JSON)));
   }
 
+  /**
+   * Answers from memory within a second whatever the database does: the heads as last read, the
+   * L1 sync's own status, and the role's sections (given half a second, else marked unavailable).
+   */
   private Route status() {
-    return onSuccess(StageHeads.read(system), heads -> {
+    return onSuccess(extraSections(), extras -> {
       String role = system.settings().config().getString("zkchain.role");
+      LiveHeads.Reading reading = LiveHeads.get(system).reading();
       var body = new LinkedHashMap<String, Object>();
       body.put("role", role);
+      List<Readiness.Check> checks = Readiness.checks(system);
+      body.put("degraded", checks.stream().filter(c -> !c.ok())
+          .map(c -> Map.of("check", c.name(), "why", c.detail())).toList());
       // only a node keeps batch entities; a sequencer or aggregator reports its own section instead
       if (role.equals("node")) {
-        body.put("heads", Map.of("trusted", heads.trusted(), "virtual", heads.virtual(),
-            "consolidated", heads.consolidated()));
+        var heads = reading.heads();
+        var h = new LinkedHashMap<String, Object>();
+        h.put("trusted", heads.trusted());
+        h.put("virtual", heads.virtual());
+        h.put("consolidated", heads.consolidated());
+        h.put("readAt", reading.readAt());
+        body.put("heads", h);
         body.put("stateRootMismatch", mismatch(heads));
       }
+      var database = new LinkedHashMap<String, Object>();
+      var problem = LiveHeads.get(system).databaseProblem();
+      database.put("reachable", problem.isEmpty());
+      database.put("problem", problem.orElse(null));
+      body.put("database", database);
       var l1 = L1Status.get(system).snapshot();
       if (l1.enabled()) body.put("l1", l1(l1));
-      body.putAll(extraStatus.get());
+      body.putAll(extras);
       body.put("cluster", cluster());
       return completeOK(body, Jackson.marshaller(JSON));
     });
+  }
+
+  /** The role's own /status sections, computed off the request's thread and bounded in time. */
+  private CompletionStage<Map<String, Object>> extraSections() {
+    var blocking = system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    return java.util.concurrent.CompletableFuture.supplyAsync(extraStatus, blocking)
+        .completeOnTimeout(Map.of("unavailable", "the role's own status did not answer within "
+            + EXTRA_STATUS_TIMEOUT.toMillis() + " ms"), EXTRA_STATUS_TIMEOUT.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS)
+        .exceptionally(e -> Map.of("unavailable", "the role's own status failed: " + e.getMessage()));
+  }
+
+  private static final Duration EXTRA_STATUS_TIMEOUT = Duration.ofMillis(500);
+
+  /** 200 when every check passes, else 503 naming the failing ones; always JSON. */
+  private Route ready() {
+    List<Readiness.Check> checks = Readiness.checks(system);
+    var body = new LinkedHashMap<String, Object>();
+    boolean ready = checks.stream().allMatch(Readiness.Check::ok);
+    body.put("ready", ready);
+    body.put("failing", checks.stream().filter(c -> !c.ok()).map(Readiness.Check::name).toList());
+    body.put("checks", checks);
+    return complete(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body, Jackson.marshaller(JSON));
   }
 
   private static Map<String, Object> mismatch(StageHeads.Heads heads) {
@@ -178,6 +235,7 @@ public final class ManagementRoutes extends AllDirectives {
     out.put("refusedCommands", l1.refusedCommands());
     out.put("lastError", l1.lastError());
     out.put("lastErrorAt", l1.lastErrorAt());
+    out.put("halted", l1.halted());
     var spent = new LinkedHashMap<String, Double>();
     L1Status.get(system).secondsSpent().forEach((stage, seconds) ->
         spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
@@ -202,6 +260,10 @@ public final class ManagementRoutes extends AllDirectives {
 
   private Route error(StatusCode status, String message) {
     return complete(status, jsonError(message));
+  }
+
+  private static akka.http.javadsl.model.HttpResponse errorResponse(StatusCode status, String message) {
+    return akka.http.javadsl.model.HttpResponse.create().withStatus(status).withEntity(jsonError(message));
   }
 
   private static HttpEntity.Strict jsonError(String message) {

@@ -52,9 +52,13 @@ public final class L1Traversal {
 
     long from = tip.number();
     long to = Math.min(target, from + settings.chunkSize());
-    List<RollupEvent> events = rollup.events(from + 1, to);
+    // The range's last block is fixed before its logs are read and checked after: logs read across
+    // an L1 reorg would otherwise be recorded under a block hash they do not belong to.
     L1Block last = block(DefaultBlockParameter.valueOf(BigInteger.valueOf(to)))
         .orElseThrow(() -> new IOException("L1 block " + to + " vanished while reading"));
+    List<RollupEvent> events = rollup.events(from + 1, to);
+    Optional<L1Block> lastAfter = block(DefaultBlockParameter.valueOf(BigInteger.valueOf(to)));
+    if (lastAfter.isEmpty() || !lastAfter.get().equals(last)) return new L1Step.Idle(chain, head);
 
     // Keep every block that caused a transition, and the range's last block as the new tip.
     TreeSet<Long> numbers = new TreeSet<>();
@@ -63,10 +67,13 @@ public final class L1Traversal {
       if (numbers.add(e.log().blockNumber())) kept.add(new L1Block(e.log().blockNumber(), e.log().blockHash()));
     }
     if (numbers.add(to)) kept.add(last);
-    // The logs and the last block must come from one chain: a reorg while reading shows up as a
-    // log whose block is no longer canonical. Read the range again next time.
+    // Every log must come from the chain that ends at the last block: a reorg between the reads shows
+    // up as a log whose block is no longer canonical. Read the range again next time.
     for (L1Block b : kept) {
-      if (b.number() == to) continue;
+      if (b.number() == to) {
+        if (!b.equals(last)) return new L1Step.Idle(chain, head);
+        continue;
+      }
       Optional<L1Block> now = block(DefaultBlockParameter.valueOf(BigInteger.valueOf(b.number())));
       if (now.isEmpty() || !now.get().hash().equals(b.hash())) return new L1Step.Idle(chain, head);
     }
@@ -85,7 +92,7 @@ public final class L1Traversal {
         return new L1Step.Reorg(b, orphaned, chain);
       }
     }
-    throw new IllegalStateException("L1 reorg deeper than the " + settings.reorgWindow()
+    throw new L1SyncHalted("L1 reorg deeper than the " + settings.reorgWindow()
         + "-block window the node keeps (oldest kept block " + blocks.get(0).number()
         + "); raise zkchain.l1.reorg-window or resync from a finalized position");
   }

@@ -5,14 +5,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity;
 import zkchain.execution.Executor;
 import zkchain.l1.L1Block;
+import zkchain.l1.L1Chain;
 import zkchain.l1.L1Log;
 import zkchain.l1.L1Step;
 import zkchain.l1.RollupEvent;
 import zkchain.l1.SequenceBatchesCalldata;
+import zkchain.l1.L1SyncHalted;
 import zkchain.l1.SequencedBatchReader;
 import zkchain.protocol.AccInputHash;
 import zkchain.protocol.Address;
@@ -47,17 +50,45 @@ public final class BatchExecution {
   /** Every batch in [fromBatch, toBatch] hears that these blocks (oldest first) are orphaned. */
   public record UndoBlocks(long fromBatch, long toBatch, List<String> blockHashes) implements Delivery {}
 
-  /** What one L1 step means for the batches, and the views to commit with it. */
-  public record Planned(L1Step step, List<Delivery> deliveries, L1View view, NavigableMap<Long, L1View> checkpoints) {}
+  /**
+   * What one L1 step means for the batches, and the views to commit with it. {@code readAgain} is
+   * null, or why the node stepped back: the step is then a {@link L1Step.Reorg} to an earlier
+   * block, and the stream must read L1 again from the committed position.
+   */
+  public record Planned(L1Step step, List<Delivery> deliveries, L1View view, NavigableMap<Long, L1View> checkpoints,
+                        String readAgain) {
+    Planned(L1Step step, List<Delivery> deliveries, L1View view, NavigableMap<Long, L1View> checkpoints) {
+      this(step, deliveries, view, checkpoints, null);
+    }
+  }
+
+  /** Step-backs in a row that did not fix an inconsistent read before the sync halts. */
+  static final int MAX_STEP_BACKS = 3;
 
   private final Executor executor;
   private final TreeMap<Long, L1View> checkpoints;
+  private final AtomicInteger stepBacks;
 
-  /** @param checkpoints the views after processed L1 blocks, at least the one of the starting block */
-  public BatchExecution(Executor executor, NavigableMap<Long, L1View> checkpoints) {
+  /**
+   * @param checkpoints the views after processed L1 blocks, at least the one of the starting block
+   * @param stepBacks step-backs in a row so far; outlives a restart of the stream, so that each
+   *     step-back goes further back than the one before
+   */
+  public BatchExecution(Executor executor, NavigableMap<Long, L1View> checkpoints, AtomicInteger stepBacks) {
     if (checkpoints.isEmpty()) throw new IllegalArgumentException("execution starts from a view of L1");
     this.executor = executor;
     this.checkpoints = new TreeMap<>(checkpoints);
+    this.stepBacks = stepBacks;
+  }
+
+  /**
+   * L1's events and the calldata read with them disagree (a count, an accInputHash, a verification
+   * beyond the Virtual head): a sign that an earlier read missed an event, never a reason to stop.
+   */
+  private static final class InconsistentRead extends RuntimeException {
+    InconsistentRead(String message) {
+      super(message, null, false, false);
+    }
   }
 
   public L1View view() {
@@ -66,9 +97,60 @@ public final class BatchExecution {
 
   public Planned plan(SequencedBatchReader.Retrieved retrieved) {
     L1Step step = retrieved.step();
-    if (step instanceof L1Step.Advance a) return advance(a, retrieved.calldata());
+    if (step instanceof L1Step.Advance a) {
+      TreeMap<Long, L1View> before = new TreeMap<>(checkpoints);
+      try {
+        Planned planned = advance(a, retrieved.calldata());
+        if (planned.view().lastVirtual() > before.lastEntry().getValue().lastVirtual()) stepBacks.set(0);
+        return planned;
+      } catch (InconsistentRead e) {
+        checkpoints.clear();
+        checkpoints.putAll(before);
+        return stepBack(a, e.getMessage());
+      }
+    }
     if (step instanceof L1Step.Reorg r) return reorg(r);
     return new Planned(step, List.of(), view(), snapshot());
+  }
+
+  /**
+   * Goes back to the block where the Virtual head was reached (further back at each step-back in a
+   * row) as if L1 had reorged above it: the transitions of the blocks above are undone and L1 is
+   * read again from there, so an event an earlier read missed is found.
+   */
+  private Planned stepBack(L1Step.Advance step, String why) {
+    int level = stepBacks.incrementAndGet();
+    if (level > MAX_STEP_BACKS) {
+      throw new L1SyncHalted(why + "; L1 was read again " + MAX_STEP_BACKS + " times from further back and "
+          + "still disagrees");
+    }
+    long target = blockWhereVirtualHeadWasReached(level);
+    L1Chain before = step.chainAfter().truncateAfter(step.from());
+    L1Block ancestor = before.blocks().get(0);
+    for (L1Block b : before.blocks()) {
+      if (b.number() <= target) ancestor = b;
+    }
+    Planned back = reorg(new L1Step.Reorg(ancestor, before.above(ancestor.number()),
+        before.truncateAfter(ancestor.number())));
+    String readAgain = why + "; reading L1 again from block " + ancestor.number() + " (step-back " + level + " of "
+        + MAX_STEP_BACKS + ")";
+    return new Planned(back.step(), back.deliveries(), back.view(), back.checkpoints(), readAgain);
+  }
+
+  /** The lowest processed block of the {@code level}-th run of equal Virtual heads, newest run first. */
+  private long blockWhereVirtualHeadWasReached(int level) {
+    long virtual = view().lastVirtual();
+    int run = 1;
+    long lowest = checkpoints.lastKey();
+    for (var entry : checkpoints.descendingMap().entrySet()) {
+      if (entry.getValue().lastVirtual() != virtual) {
+        if (run == level) return lowest;
+        run++;
+        virtual = entry.getValue().lastVirtual();
+      }
+      lowest = entry.getKey();
+    }
+    return lowest;
   }
 
   private Planned advance(L1Step.Advance step, Map<String, SequenceBatchesCalldata.Valid> calldata) {
@@ -93,12 +175,12 @@ public final class BatchExecution {
   private L1View sequenced(L1View view, RollupEvent.SequenceBatches event, SequenceBatchesCalldata.Valid call,
                            List<Delivery> deliveries) {
     if (call == null) {
-      throw new IllegalStateException("no calldata read for SequenceBatches in L1 tx " + event.log().txHash());
+      throw new InconsistentRead("no calldata read for SequenceBatches in L1 tx " + event.log().txHash());
     }
     long first = view.lastVirtual() + 1;
     long last = view.lastVirtual() + call.batches().size();
     if (last != event.numBatch()) {
-      throw new IllegalStateException("SequenceBatches in L1 tx " + event.log().txHash() + " ends at batch "
+      throw new InconsistentRead("SequenceBatches in L1 tx " + event.log().txHash() + " ends at batch "
           + event.numBatch() + " but its calldata carries batches " + first + ".." + last);
     }
     Address coinbase = Address.of(call.l2Coinbase());
@@ -117,7 +199,7 @@ public final class BatchExecution {
       number++;
     }
     if (!acc.hex().equalsIgnoreCase(event.accInputHash())) {
-      throw new IllegalStateException("accInputHash of batch " + last + " recomputed from the calldata of L1 tx "
+      throw new InconsistentRead("accInputHash of batch " + last + " recomputed from the calldata of L1 tx "
           + event.log().txHash() + " is " + acc.hex() + ", the contract says " + event.accInputHash());
     }
     return new L1View(last, root.hex(), acc.hex(), view.lastVerified(), view.trustedSequencer());
@@ -126,7 +208,7 @@ public final class BatchExecution {
   private static L1View verified(L1View view, RollupEvent.VerifyBatchesTrustedAggregator event,
                                  List<Delivery> deliveries) {
     if (event.numBatch() > view.lastVirtual() || event.numBatch() <= view.lastVerified()) {
-      throw new IllegalStateException("VerifyBatchesTrustedAggregator up to batch " + event.numBatch()
+      throw new InconsistentRead("VerifyBatchesTrustedAggregator up to batch " + event.numBatch()
           + " in L1 tx " + event.log().txHash() + " does not follow the verified head " + view.lastVerified()
           + " within the Virtual head " + view.lastVirtual());
     }

@@ -16,6 +16,7 @@ public final class Boot {
     Database.applySchema(full);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "zkchain", full);
     joinSelfWithoutSeeds(system);
+    LiveHeads.get(system); // starts reading the heads, so /status and /ready have them from the start
     return system;
   }
 

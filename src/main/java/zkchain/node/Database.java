@@ -40,7 +40,8 @@ public final class Database implements Extension {
   }
 
   /** Connection settings read from {@code zkchain.db}. */
-  public record Settings(Kind kind, String url, String user, String password, int poolSize) {
+  public record Settings(Kind kind, String url, String user, String password, int poolSize,
+                         java.time.Duration connectTimeout) {
     public static Settings from(Config config) {
       Config db = config.getConfig("zkchain.db");
       Kind kind = switch (db.getString("kind").toLowerCase()) {
@@ -57,9 +58,35 @@ public final class Database implements Extension {
         // database under a still-running shutdown.
         url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;DB_CLOSE_ON_EXIT=FALSE";
       }
+      java.time.Duration connectTimeout = db.getDuration("connect-timeout");
+      url = kind == Kind.H2 ? crashSafeH2(url) : boundedPostgres(url, connectTimeout, db.getDuration("socket-timeout"));
       String user = db.getString("user");
       if (user.isEmpty()) user = kind == Kind.H2 ? "sa" : "postgres";
-      return new Settings(kind, url, user, db.getString("password"), db.getInt("pool-size"));
+      return new Settings(kind, url, user, db.getString("password"), db.getInt("pool-size"), connectTimeout);
+    }
+
+    /**
+     * H2 writes a commit to its file in the background within WRITE_DELAY (500 ms by default): a
+     * kill -9 then loses commits that others already relied on (a batch served on the feed, sent to
+     * L1), and was seen to leave a file H2 cannot open again. With 0 the commit is in the file
+     * before it returns. Not for in-memory databases, and not when the URL sets it.
+     */
+    static String crashSafeH2(String url) {
+      if (url.startsWith("jdbc:h2:mem:") || url.toUpperCase().contains("WRITE_DELAY")) return url;
+      return url + ";WRITE_DELAY=0";
+    }
+
+    /** PostgreSQL's driver waits forever for a connection or an answer unless told otherwise. */
+    static String boundedPostgres(String url, java.time.Duration connect, java.time.Duration socket) {
+      StringBuilder out = new StringBuilder(url);
+      char sep = url.contains("?") ? '&' : '?';
+      for (var p : Map.of("connectTimeout", connect.toSeconds(), "socketTimeout", socket.toSeconds(),
+          "tcpKeepAlive", "true").entrySet()) {
+        if (url.contains(p.getKey() + "=")) continue;
+        out.append(sep).append(p.getKey()).append('=').append(p.getValue());
+        sep = '&';
+      }
+      return out.toString();
     }
 
     String driver() {
@@ -77,6 +104,7 @@ public final class Database implements Extension {
         prefix + "db.user", s.user(),
         prefix + "db.password", s.password(),
         prefix + "db.driver", s.driver(),
+        prefix + "db.connectionTimeout", s.connectTimeout().toMillis(),
         "akka.projection.jdbc.dialect", s.kind() == Kind.H2 ? "h2-dialect" : "postgres-dialect"));
   }
 
@@ -128,6 +156,9 @@ public final class Database implements Extension {
     hc.setPassword(s.password());
     hc.setDriverClassName(s.driver());
     hc.setMaximumPoolSize(size);
+    // a caller waits at most this long for a connection, and a dead one is noticed when validated
+    hc.setConnectionTimeout(s.connectTimeout().toMillis());
+    hc.setValidationTimeout(Math.min(s.connectTimeout().toMillis(), 3_000));
     hc.setMinimumIdle(Math.min(1, size));
     hc.setPoolName("zkchain-" + s.kind().name().toLowerCase());
     return new HikariDataSource(hc);

@@ -15,33 +15,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zkchain.feed.FeedLog;
 import zkchain.feed.FeedMetrics;
+import zkchain.feed.FeedRelay;
 import zkchain.feed.FeedSource;
 import zkchain.feed.JdbcFeedLog;
 import zkchain.protocol.Address;
 
 /**
  * The node's feed side: every signed batch it accepts is kept in its feed log, which its own feed
- * route serves unchanged (a relay needs no trust: signatures are checked end to end); with feed
- * URLs configured it also follows the sequencer's feed: verified batches are executed and
- * recorded Trusted, then appended to the log.
+ * route serves unchanged ({@link FeedRelay}); with feed URLs configured it also follows the
+ * sequencer's feed: verified batches are executed and recorded Trusted (or found already on L1),
+ * then relayed.
  */
 final class FeedSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FeedSync.class);
 
-  private final FeedLog feedLog;
+  private final FeedRelay relay;
   private final FeedMetrics metrics;
   private final TrustedExecution trusted;
   private final UniqueKillSwitch ingest;
 
-  private FeedSync(FeedLog feedLog, FeedMetrics metrics, TrustedExecution trusted, UniqueKillSwitch ingest) {
-    this.feedLog = feedLog;
+  private FeedSync(FeedRelay relay, FeedMetrics metrics, TrustedExecution trusted, UniqueKillSwitch ingest) {
+    this.relay = relay;
     this.metrics = metrics;
     this.trusted = trusted;
     this.ingest = ingest;
   }
 
   FeedLog feedLog() {
-    return feedLog;
+    return relay.feedLog();
   }
 
   FeedMetrics metrics() {
@@ -56,25 +57,25 @@ final class FeedSync implements AutoCloseable {
     Config config = system.settings().config();
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);
-    FeedLog feedLog = new JdbcFeedLog(db.dataSource(), blocking, config);
     FeedMetrics metrics = new FeedMetrics();
+    FeedRelay relay = new FeedRelay(new JdbcFeedLog(db.dataSource(), blocking, config), metrics);
     TrustedExecution trusted = new TrustedExecution(system, chain.executor(), chain.genesisRoot());
     List<String> urls = FeedSource.Settings.urls(config);
-    if (urls.isEmpty()) return new FeedSync(feedLog, metrics, trusted, null);
+    if (urls.isEmpty()) return new FeedSync(relay, metrics, trusted, null);
 
     L1Status l1 = L1Status.get(system);
-    java.util.concurrent.atomic.AtomicBoolean relayRefused = new java.util.concurrent.atomic.AtomicBoolean();
     FeedSource.Settings settings = FeedSource.Settings.from(config);
-    // A batch the node cannot execute (its root differs, its parent is unknown) ends the
-    // connection: the next one asks again from the batch the node still needs.
+    // A batch the node cannot execute (its root differs, its parent is unknown) or relay ends the
+    // connection: the next one asks again from the batch the node (or its feed log) still needs.
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     UniqueKillSwitch ingest = RestartSource.withBackoff(restart, () -> FeedSource.from(urls,
-                () -> Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead()) + 1,
+                () -> relay.nextBatch(
+                    Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead())),
                 () -> Address.of(l1.snapshot().trustedSequencer()),
                 chain.deployment().l2ChainId(), settings, metrics)
             .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
-              if (outcome == TrustedExecution.Outcome.RECORDED) relay(feedLog, message, relayRefused);
+              if (outcome.relayed()) relay.relay(message);
               if (outcome.needsResync()) throw new FeedResync(message.batch().number(), outcome);
               return outcome;
             }, blocking)))
@@ -82,14 +83,17 @@ final class FeedSync implements AutoCloseable {
         .to(Sink.ignore())
         .run(system);
     log.info("following the sequencer feed at {}", urls);
-    return new FeedSync(feedLog, metrics, trusted, ingest);
+    return new FeedSync(relay, metrics, trusted, ingest);
   }
 
   /** The "feed" section of /status. */
   java.util.Map<String, Object> status() {
     var out = new java.util.LinkedHashMap<String, Object>();
     out.put("following", ingest != null);
-    out.put("logHead", feedLog.head());
+    out.put("logHead", relay.feedLog().head());
+    out.put("relaying", relay.relaying());
+    out.put("replaced", metrics.replaced());
+    out.put("relayFailures", metrics.relayFailures());
     out.put("accepted", metrics.accepted());
     var rejected = new java.util.LinkedHashMap<String, Long>();
     metrics.rejectedByReason().forEach((reason, n) -> rejected.put(reason.label, n));
@@ -98,9 +102,10 @@ final class FeedSync implements AutoCloseable {
     out.put("gaps", metrics.gaps());
     out.put("reconnects", metrics.reconnects());
     out.put("failovers", metrics.failovers());
+    out.put("slowFrames", metrics.slowFrames());
     var executed = new java.util.LinkedHashMap<String, Long>();
     for (TrustedExecution.Outcome o : TrustedExecution.Outcome.values()) {
-      executed.put(o.name().toLowerCase().replace('_', '-'), trusted.count(o));
+      executed.put(o.label(), trusted.count(o));
     }
     out.put("executed", executed);
     return out;
@@ -109,26 +114,8 @@ final class FeedSync implements AutoCloseable {
   /** Ends a feed connection after a batch the node could not execute; the restart resumes from what it needs. */
   static final class FeedResync extends RuntimeException {
     FeedResync(long batch, TrustedExecution.Outcome outcome) {
-      super("feed batch " + batch + " was " + outcome.name().toLowerCase().replace('_', '-')
-          + "; reconnecting from the batch the node needs", null, false, false);
-    }
-  }
-
-  /**
-   * Appends an accepted batch to the node's own feed, unchanged. The log is gapless: a batch the
-   * node first learnt from L1 (or a second version after a trusted reorg) is not relayed; the
-   * relay's clients then follow another upstream for it, which FeedSource does on a gap.
-   */
-  private static void relay(FeedLog feedLog, zkchain.protocol.FeedMessage.BatchMessage message,
-                            java.util.concurrent.atomic.AtomicBoolean refused) {
-    try {
-      feedLog.append(message);
-      refused.set(false);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      // once until the relay works again, not once per batch
-      if (refused.compareAndSet(false, true)) {
-        log.warn("this node's feed stops relaying at batch {}: {}", message.batch().number(), e.getMessage());
-      }
+      super("feed batch " + batch + " was " + outcome.label() + "; reconnecting from the batch the node needs",
+          null, false, false);
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.protocol.Web3j;
@@ -27,6 +28,7 @@ import zkchain.l1.L1Block;
 import zkchain.l1.L1Chain;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Step;
+import zkchain.l1.L1SyncHalted;
 import zkchain.l1.L1Traversal;
 import zkchain.l1.SequencedBatchReader;
 import zkchain.l1.ZkChainRollup;
@@ -60,19 +62,22 @@ public final class L1Ingest {
         system.settings().config().getDuration("zkchain.batch.ask-timeout"));
     L1Status status = L1Status.get(system);
 
-    // Failures are logged once here, below; the restart itself only at debug level.
+    // Failures are logged once here, below; the restart itself only at debug level. A halt (a reorg
+    // deeper than the window) completes the stream: retrying could only repeat it.
     RestartSettings restart = RestartSettings.create(
             c.getDuration("retry.min-backoff"), c.getDuration("retry.max-backoff"), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
-    Source<BatchExecution.Planned, NotUsed> sync = RestartSource.withBackoff(restart, () -> {
+    AtomicInteger stepBacks = new AtomicInteger();
+    Source<BatchExecution.Planned, NotUsed> sync = RestartSource.onFailuresWithBackoff(restart, () -> {
       Position start = positions.load(deployment.rollup()).orElseGet(() -> initial(deployment));
       L1Traversal traversal = new L1Traversal(web3j, rollup, settings, start.l1Chain());
       SequencedBatchReader reader = new SequencedBatchReader(rollup);
-      BatchExecution execution = new BatchExecution(executor, start.checkpoints());
+      BatchExecution execution = new BatchExecution(executor, start.checkpoints(), stepBacks);
       log.info("L1 sync of rollup {} from L1 block {} (Virtual head {}, verified head {})", deployment.rollup(),
           start.l1Chain().tip().number(), execution.view().lastVirtual(), execution.view().lastVerified());
       return Source.repeat(Done.getInstance())
           .mapAsync(1, tick -> timed(status, L1Status.Stage.L1_READ, Blocking.call(blocking, traversal::next)))
+          .map(step -> sawHead(status, step))
           .via(idleWait(system, poll))
           .mapAsync(1, step -> timed(status, L1Status.Stage.L1_READ, Blocking.call(blocking, () -> reader.read(step))))
           .mapAsync(1, read -> timed(status, L1Status.Stage.EXECUTION, Blocking.call(blocking, () -> execution.plan(read))))
@@ -83,15 +88,28 @@ public final class L1Ingest {
           .mapError(Throwable.class, e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                 ? e.getCause() : e;
-            // the same failure again (an L1 that stays down) is not logged again
-            if (!cause.toString().equals(status.snapshot().lastError())) {
+            if (cause instanceof L1SyncHalted) {
+              log.error("L1 sync halted: {}", cause.getMessage());
+              status.halted(cause.getMessage());
+            } else if (cause instanceof ReadAgain) {
+              log.warn("L1 events and calldata disagree, stepping back: {}", cause.getMessage());
+            } else if (!cause.toString().equals(status.snapshot().lastError())) {
+              // the same failure again (an L1 that stays down) is not logged again
               log.warn("L1 sync failed, retrying with backoff: {}", cause.toString());
             }
             status.error(cause.toString());
             return cause;
-          });
+          })
+          .recoverWithRetries(1, L1SyncHalted.class, Source::empty);
     });
     return sync.viaMat(KillSwitches.single(), Keep.right()).to(Sink.ignore()).run(system);
+  }
+
+  /** L1's head as the traversal saw it, before anything later in the step can fail: the lag stays true. */
+  private static L1Step sawHead(L1Status status, L1Step step) {
+    if (step instanceof L1Step.Advance a) status.sawL1Head(a.head());
+    if (step instanceof L1Step.Idle i) status.sawL1Head(i.head());
+    return step;
   }
 
   /** Before the first block of the deployment: genesis, nothing sequenced, the deployed sequencer. */
@@ -114,7 +132,15 @@ public final class L1Ingest {
     if (!(p.step() instanceof L1Step.Idle)) {
       positions.save(d.rollup(), new Position(p.step().chainAfter().blocks(), new TreeMap<>(p.checkpoints())));
     }
+    if (p.readAgain() != null) throw new ReadAgain(p.readAgain());
     return p;
+  }
+
+  /** A step-back was committed; the stream restarts from it, its traversal having read past it. */
+  static final class ReadAgain extends RuntimeException {
+    ReadAgain(String why) {
+      super(why, null, false, false);
+    }
   }
 
   private static BatchExecution.Planned report(L1Status status, BatchExecution.Planned p) {

@@ -23,13 +23,15 @@ public final class L1Status implements Extension {
       long maxReorgDepth,
       long refusedCommands,
       String lastError,
-      Instant lastErrorAt) {
+      Instant lastErrorAt,
+      String halted) {
+    /** Blocks between the L1 head last seen (even by a step that then failed) and the last processed one. */
     public long lag() {
       return Math.max(0, l1Head - processedBlock);
     }
 
     static Snapshot disabled() {
-      return new Snapshot(false, null, 0, 0, 0, 0, null, 0, 0, 0, 0, null, null);
+      return new Snapshot(false, null, 0, 0, 0, 0, null, 0, 0, 0, 0, null, null, null);
     }
   }
 
@@ -76,7 +78,14 @@ public final class L1Status implements Extension {
 
   /** The sync starts at the deployment block, with the deployed trusted sequencer. */
   void started(String rollup, long deployBlock, String trustedSequencer) {
-    update(s -> new Snapshot(true, rollup, 0, deployBlock, 0, 0, trustedSequencer, 0, 0, 0, 0, null, null));
+    update(s -> new Snapshot(true, rollup, 0, deployBlock, 0, 0, trustedSequencer, 0, 0, 0, 0, null, null, null));
+  }
+
+  /** L1's head as a step saw it, before the rest of the step ran. */
+  void sawL1Head(long l1Head) {
+    update(s -> new Snapshot(s.enabled(), s.rollup(), Math.max(s.l1Head(), l1Head), s.processedBlock(),
+        s.virtualHead(), s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
+        s.refusedCommands(), s.lastError(), s.lastErrorAt(), s.halted()));
   }
 
   /** One step done: where the sync is, L1's head when the step saw it (-1: unknown), and a reorg's depth (0: none). */
@@ -85,18 +94,25 @@ public final class L1Status implements Extension {
     update(s -> new Snapshot(true, s.rollup(), l1Head >= 0 ? l1Head : s.l1Head(), processedBlock,
         view.lastVirtual(), view.lastVerified(), view.trustedSequencer(),
         s.reorgs() + (reorg ? 1 : 0), reorg ? reorgDepth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), reorgDepth),
-        s.refusedCommands(), s.lastError(), s.lastErrorAt()));
+        s.refusedCommands(), s.lastError(), s.lastErrorAt(), s.halted()));
   }
 
   void refused() {
     update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
         s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
-        s.refusedCommands() + 1, s.lastError(), s.lastErrorAt()));
+        s.refusedCommands() + 1, s.lastError(), s.lastErrorAt(), s.halted()));
   }
 
   void error(String message) {
     update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
         s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
-        s.refusedCommands(), message, Instant.now()));
+        s.refusedCommands(), message, Instant.now(), s.halted()));
+  }
+
+  /** The sync stopped for good (an L1 reorg deeper than the window): /ready fails until an operator acts. */
+  void halted(String why) {
+    update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
+        s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
+        s.refusedCommands(), s.lastError(), s.lastErrorAt(), why));
   }
 }

@@ -4,6 +4,8 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.pattern.StatusReply;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -24,17 +26,39 @@ import zkchain.protocol.Hash32;
  *
  * <p>A batch whose signed root or accInputHash differs from the node's execution is rejected,
  * logged once and counted; so is one whose parent the node does not know. The stream goes on.
+ *
+ * <p>A batch already Virtual (or Consolidated) is not executed again: L1 decided it, and the node's
+ * feed only has to relay the sequencer's signed version (a relay that fell behind L1 fills its
+ * log this way). A signed version that differs from L1's is logged and counted, and L1's stands.
  */
 public final class TrustedExecution {
   private static final Logger log = LoggerFactory.getLogger(TrustedExecution.class);
 
   /** What became of one feed batch. */
   public enum Outcome {
-    RECORDED, STATE_ROOT_DIFFERS, ACC_INPUT_HASH_DIFFERS, PARENT_UNKNOWN, REFUSED;
+    RECORDED, STATE_ROOT_DIFFERS, ACC_INPUT_HASH_DIFFERS, PARENT_UNKNOWN, REFUSED,
+    /** Already Virtual or Consolidated with this very data, state root and accInputHash: not executed again. */
+    ALREADY_VIRTUAL,
+    /** Already Virtual or Consolidated from L1 in another version (a trusted reorg): L1's stands. */
+    L1_DIFFERS;
+
+    /**
+     * The node's feed relays the signed batch: recorded Trusted, or settled by L1 already. A
+     * version L1 overrode is relayed too: it is what the sequencer signed, and every client checks
+     * it against its own L1, as it would reading the sequencer.
+     */
+    public boolean relayed() {
+      return this == RECORDED || this == ALREADY_VIRTUAL || this == L1_DIFFERS;
+    }
 
     /** The feed has to be asked again from the batch the node needs: this one did not take. */
     public boolean needsResync() {
-      return this != RECORDED;
+      return !relayed();
+    }
+
+    /** As /status and the log name it. */
+    public String label() {
+      return name().toLowerCase().replace('_', '-');
     }
   }
 
@@ -61,12 +85,17 @@ public final class TrustedExecution {
   /** Executes and records one verified feed batch; the stage completes when the entity answered. */
   public CompletionStage<Outcome> apply(BatchMessage message) {
     long n = message.batch().number();
-    return parent(n)
-        .thenCompose(parent -> parent == null
-            ? CompletableFuture.completedFuture(reject(message, Outcome.PARENT_UNKNOWN,
-                "batch " + (n - 1) + " is neither Trusted nor Virtual here"))
-            : CompletableFuture.supplyAsync(() -> executor.execute(parent.root(), message.batch()), blocking)
-                .thenCompose(result -> record(message, parent, result)))
+    // Both asked at once: the parent is only needed when the batch is not on L1 yet, which is the usual case.
+    CompletionStage<BatchEntity.State> own = BatchEntity.ref(system, n).ask(BatchEntity.Get::new, timeout);
+    CompletionStage<Parent> parent = parent(n);
+    return own
+        .thenCompose(state -> onL1(state)
+            ? done(compareWithL1(message, state.current()))
+            : parent.thenCompose(p -> p == null
+                ? done(reject(message, Outcome.PARENT_UNKNOWN,
+                    "batch " + (n - 1) + " is neither Trusted nor Virtual here"))
+                : CompletableFuture.supplyAsync(() -> executor.execute(p.root(), message.batch()), blocking)
+                    .thenCompose(result -> record(message, p, result))))
         .thenApply(outcome -> {
           counts.get(outcome).increment();
           return outcome;
@@ -74,6 +103,26 @@ public final class TrustedExecution {
   }
 
   private record Parent(Hash32 root, Hash32 accInputHash) {}
+
+  private static boolean onL1(BatchEntity.State state) {
+    return state.stage() == BatchEntity.Stage.VIRTUAL || state.stage() == BatchEntity.Stage.CONSOLIDATED;
+  }
+
+  /** A feed batch the node already has from L1, judged without executing it again. */
+  private static Outcome compareWithL1(BatchMessage message, BatchEntity.Core onL1) {
+    List<String> differing = new ArrayList<>(onL1.data().differingFields(data(message)));
+    if (!message.stateRoot().hex().equalsIgnoreCase(onL1.stateRoot())) differing.add("stateRoot");
+    if (!message.accInputHash().hex().equalsIgnoreCase(onL1.accInputHash())) differing.add("accInputHash");
+    if (differing.isEmpty()) return Outcome.ALREADY_VIRTUAL;
+    log.warn("feed batch {} differs from the version the node has from L1 ({}): the L1 version stands "
+        + "(PROTOCOL.md §7); the feed's is relayed as the sequencer signed it", message.batch().number(), differing);
+    return Outcome.L1_DIFFERS;
+  }
+
+  private static BatchEntity.BatchData data(BatchMessage message) {
+    return new BatchEntity.BatchData(Numeric.toHexString(message.batch().transactions()), message.batch().timestamp(),
+        message.batch().coinbase().hex(), BatchEntity.Source.FEED);
+  }
 
   private CompletionStage<Parent> parent(long n) {
     if (n == 1) return CompletableFuture.completedFuture(new Parent(genesisRoot, AccInputHash.GENESIS));
@@ -94,10 +143,9 @@ public final class TrustedExecution {
       return done(reject(message, Outcome.ACC_INPUT_HASH_DIFFERS, "the message carries accInputHash "
           + message.accInputHash().hex() + ", the node computed " + acc.hex()));
     }
-    var data = new BatchEntity.BatchData(Numeric.toHexString(message.batch().transactions()),
-        message.batch().timestamp(), message.batch().coinbase().hex(), BatchEntity.Source.FEED);
     return BatchEntity.ref(system, n)
-        .<StatusReply<BatchEntity.State>>ask(r -> new BatchEntity.RecordTrusted(data, result.stateRoot().hex(), acc.hex(), r),
+        .<StatusReply<BatchEntity.State>>ask(
+            r -> new BatchEntity.RecordTrusted(data(message), result.stateRoot().hex(), acc.hex(), r),
             timeout)
         .thenApply(reply -> reply.isSuccess()
             ? Outcome.RECORDED
@@ -109,8 +157,7 @@ public final class TrustedExecution {
   }
 
   private static Outcome reject(BatchMessage message, Outcome outcome, String why) {
-    log.warn("feed batch {} rejected ({}): {}", message.batch().number(),
-        outcome.name().toLowerCase().replace('_', '-'), why);
+    log.warn("feed batch {} rejected ({}): {}", message.batch().number(), outcome.label(), why);
     return outcome;
   }
 }

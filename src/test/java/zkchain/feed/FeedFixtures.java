@@ -78,8 +78,10 @@ final class FeedFixtures {
   /** A fresh in-memory H2 database with the node's schema applied as at start. */
   static DataSource h2(String name) {
     String url = "jdbc:h2:mem:" + name + System.nanoTime() + ";DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";
+    // The defaults of the zkchain.db settings not given here (timeouts) from conf/application.conf.
     Database.applySchema(ConfigFactory.parseMap(Map.of("zkchain.db.kind", "h2", "zkchain.db.url", url,
-        "zkchain.db.user", "sa", "zkchain.db.password", "", "zkchain.db.pool-size", 2, "zkchain.data-dir", "target")));
+        "zkchain.db.user", "sa", "zkchain.db.password", "", "zkchain.db.pool-size", 2, "zkchain.data-dir", "target"))
+        .withFallback(ConfigFactory.load()));
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL(url);
     ds.setUser("sa");

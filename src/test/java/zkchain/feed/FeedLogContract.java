@@ -1,6 +1,8 @@
 package zkchain.feed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static zkchain.feed.FeedFixtures.await;
 import static zkchain.feed.FeedFixtures.batch;
@@ -56,6 +58,42 @@ abstract class FeedLogContract {
     assertThrows(IllegalArgumentException.class, () -> log.from(0));
     assertEquals(2, log.head());
     assertEquals(batches(1, 2), await(log.from(1).take(2).runWith(Sink.seq(), testKit.system())));
+  }
+
+  /** Another version of batch n, as a sequencer resends it after a trusted reorg. */
+  static BatchMessage resent(long n) {
+    return FeedFixtures.batch(n, 9, FeedFixtures.CHAIN, FeedFixtures.SEQUENCER);
+  }
+
+  @Test
+  void anotherVersionReplacesTheStoredOneAndDropsTheBatchesAfterIt() {
+    DataSource db = database();
+    JdbcFeedLog log = open(db, 2);
+    batches(1, 5).forEach(log::append);
+    SinkQueueWithCancel<BatchMessage> pastIt = log.from(1).runWith(Sink.queue(), testKit.system());
+    for (long n = 1; n <= 5; n++) assertEquals(batch(n), next(pastIt), "batch " + n);
+
+    assertFalse(log.appendOrReplace(batch(3)), "the same message");
+    BatchMessage three = batch(3);
+    byte[] otherSignature = three.signature();
+    otherSignature[0] ^= 1;
+    assertFalse(log.appendOrReplace(new BatchMessage(three.chainId(), three.batch(), three.stateRoot(),
+        three.accInputHash(), otherSignature)), "the same version, signed differently: the stored one stays");
+    assertEquals(5, log.head());
+
+    assertTrue(log.appendOrReplace(resent(3)));
+    assertEquals(3, log.head(), "4 and 5 followed the version replaced");
+    assertThrows(IllegalArgumentException.class, () -> log.appendOrReplace(resent(5)), "no gap either");
+    assertFalse(log.appendOrReplace(resent(4)));
+    assertEquals(List.of(batch(1), batch(2), resent(3), resent(4)),
+        await(log.from(1).take(4).runWith(Sink.seq(), testKit.system())));
+    // A reader already past batch 3 goes on with what is appended next.
+    log.appendOrReplace(resent(5));
+    log.appendOrReplace(resent(6));
+    assertEquals(resent(6), next(pastIt));
+    pastIt.cancel();
+    assertEquals(List.of(resent(3), resent(4), resent(5), resent(6)),
+        await(open(db, 2).from(3).take(4).runWith(Sink.seq(), testKit.system())), "as stored");
   }
 
   @Test

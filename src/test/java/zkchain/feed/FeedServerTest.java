@@ -37,8 +37,8 @@ class FeedServerTest {
   static JdbcFeedLog log;
   static FeedServer server;
   static ServerBinding binding;
-  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(5), Duration.ofMillis(100),
-      Duration.ofSeconds(1), 262_144);
+  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5),
+      Duration.ofMillis(100), Duration.ofSeconds(1), 262_144);
 
   @BeforeAll
   static void start() {

@@ -13,8 +13,8 @@ class FeedSettingsTest {
   void defaultsComeFromFeedConf() {
     var empty = ConfigFactory.empty();
     assertEquals(new FeedServer.Settings(Duration.ofSeconds(5), 1000, 256), FeedServer.Settings.from(empty));
-    assertEquals(new FeedSource.Settings(Duration.ofSeconds(15), Duration.ofMillis(500), Duration.ofSeconds(30), 262_144),
-        FeedSource.Settings.from(empty));
+    assertEquals(new FeedSource.Settings(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(500),
+        Duration.ofSeconds(30), 262_144), FeedSource.Settings.from(empty));
     assertEquals(List.of(), FeedSource.Settings.urls(empty));
   }
 

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BiFunction;
 import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,8 +38,8 @@ import zkchain.protocol.FeedMessage.Heartbeat;
 class FeedSourceTest {
   static ActorTestKit testKit;
   static final int MAX_FRAME = 4096;
-  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(2), Duration.ofMillis(100),
-      Duration.ofSeconds(1), MAX_FRAME);
+  static final FeedSource.Settings CLIENT = new FeedSource.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2),
+      Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
 
   @BeforeAll
   static void start() {
@@ -59,17 +60,35 @@ class FeedSourceTest {
     final ServerBinding binding;
 
     CraftedFeed(LongFunction<List<String>> script) {
+      this((from, beat) -> {
+        // After the script, quiet; or, with ?beat, a heartbeat every 100 ms.
+        Source<String, ?> after = beat
+            ? Source.tick(Duration.ZERO, Duration.ofMillis(100), new Heartbeat(0).toJson())
+            : Source.maybe();
+        return Source.from(script.apply(from)).concat(after).<Message>map(TextMessage::create);
+      });
+    }
+
+    /** Each connection gets what {@code messages} gives for its from and whether it asked ?beat. */
+    private CraftedFeed(BiFunction<Long, Boolean, Source<Message, ?>> messages) {
       Route route = path("feed", () -> parameter("from", from -> parameterOptional("beat", beat -> {
         long n = Long.parseLong(from);
         froms.add(n);
-        // After the script, quiet; or, with ?beat, a heartbeat every 100 ms.
-        Source<String, ?> after = beat.isPresent()
-            ? Source.tick(Duration.ZERO, Duration.ofMillis(100), new Heartbeat(0).toJson())
-            : Source.maybe();
-        Source<Message, ?> frames = Source.from(script.apply(n)).concat(after).map(TextMessage::create);
-        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), frames));
+        Source<Message, ?> out = messages.apply(n, beat.isPresent());
+        return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), out));
       })));
       binding = FeedFixtures.bind(testKit.system(), route);
+    }
+
+    /**
+     * A feed that sends each connection one batch frame as a streamed text message, a character
+     * every {@code pace}, and never finishes it: a hostile feed holding the node with a slow frame.
+     */
+    static CraftedFeed trickling(Duration pace) {
+      List<String> characters = batch(1).toJson().chars().mapToObj(c -> String.valueOf((char) c)).toList();
+      return new CraftedFeed((from, beat) -> Source.<Message>single(
+              TextMessage.create(Source.from(characters).throttle(1, pace).concat(Source.maybe())))
+          .concat(Source.maybe()));
     }
 
     String url() {
@@ -144,11 +163,41 @@ class FeedSourceTest {
   }
 
   @Test
+  void aFrameTrickledInIsGivenUpAfterFrameTimeoutAndTheNextUrlServes() {
+    // Silence would wait far longer: the frame bound is what gives the slow frame up.
+    assertATrickledFrameIsGivenUpForTheNextUrl(Duration.ofSeconds(60), Duration.ofSeconds(1));
+  }
+
+  @Test
+  void silenceCoversAFrameInProgress() {
+    // The frame bound would wait far longer: characters keep coming, but no whole frame ever does.
+    assertATrickledFrameIsGivenUpForTheNextUrl(Duration.ofSeconds(1), Duration.ofSeconds(60));
+  }
+
+  /** A feed trickling a frame in (a character every 100 ms) first, a good one second. */
+  private static void assertATrickledFrameIsGivenUpForTheNextUrl(Duration silenceTimeout, Duration frameTimeout) {
+    CraftedFeed slow = CraftedFeed.trickling(Duration.ofMillis(100));
+    CraftedFeed good = new CraftedFeed(from -> json(batches(from, 3)));
+    FeedMetrics metrics = new FeedMetrics();
+    FeedSource.Settings settings = new FeedSource.Settings(silenceTimeout, frameTimeout, Duration.ofMillis(100),
+        Duration.ofSeconds(1), MAX_FRAME);
+    SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(slow.url(), good.url()), () -> 1,
+        () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, settings, metrics).runWith(Sink.queue(), testKit.system());
+    for (long n = 1; n <= 3; n++) assertEquals(batch(n), next(node), "batch " + n);
+    node.cancel();
+    slow.stop();
+    good.stop();
+    assertEquals(List.of(1L), List.copyOf(slow.froms), "given up once, not gone back to");
+    assertEquals(1, metrics.slowFrames(), "given up inside a frame: " + metrics);
+    assertEquals(1, metrics.failovers(), metrics.toString());
+  }
+
+  @Test
   void aNodeThatIsSlowToReadIsNotMistakenForASilentFeed() throws InterruptedException {
     CraftedFeed feed = new CraftedFeed(from -> json(batches(from, 20)));
     FeedMetrics metrics = new FeedMetrics();
-    FeedSource.Settings quick = new FeedSource.Settings(Duration.ofMillis(500), Duration.ofMillis(100),
-        Duration.ofSeconds(1), MAX_FRAME);
+    FeedSource.Settings quick = new FeedSource.Settings(Duration.ofMillis(500), Duration.ofMillis(500),
+        Duration.ofMillis(100), Duration.ofSeconds(1), MAX_FRAME);
     // Heartbeats after the batches, so the feed is never silent while the node reads.
     SinkQueueWithCancel<BatchMessage> node = FeedSource.from(List.of(feed.url() + "?beat"), () -> 1,
         () -> FeedFixtures.SEQUENCER_ADDRESS, CHAIN, quick, metrics).runWith(Sink.queue(), testKit.system());
@@ -232,7 +281,8 @@ class FeedSourceTest {
 
   @Test
   void theFirstReconnectIsImmediateThenTheBackoffDoublesUpToItsMax() {
-    FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3), 10);
+    FeedSource.Settings s = new FeedSource.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(500),
+        Duration.ofSeconds(3), 10);
     List<Duration> delays = java.util.stream.IntStream.rangeClosed(1, 7)
         .mapToObj(k -> FeedSource.delayBeforeReconnect(k, s)).toList();
     assertEquals(List.of(Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),

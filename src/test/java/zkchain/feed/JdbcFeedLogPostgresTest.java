@@ -26,7 +26,7 @@ class JdbcFeedLogPostgresTest extends FeedLogContract {
     Map<String, Object> config = new HashMap<>(schema.zkchainDbConfig());
     config.put("zkchain.db.pool-size", 2);
     config.put("zkchain.data-dir", "target");
-    Database.applySchema(ConfigFactory.parseMap(config));
+    Database.applySchema(ConfigFactory.parseMap(config).withFallback(ConfigFactory.load()));
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(schema.url());
     hc.setUsername(TestDatabases.PG_USER);

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ import zkchain.protocol.AccInputHash;
 import zkchain.protocol.Address;
 import zkchain.protocol.Batch;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.FeedMessage.Heartbeat;
 import zkchain.protocol.Hash32;
 import zkchain.protocol.Txs;
 import zkchain.testing.LocalRollup;
@@ -44,7 +46,8 @@ import zkchain.testing.TestNodes;
 /**
  * A real node behind a feed that misbehaves on its first connection: malformed JSON, an oversize
  * frame, a forged signature, a wrong chain id and a wrong state root. Each is rejected and counted;
- * the node reconnects from the batch it needs and ends in sync.
+ * the node reconnects from the batch it needs and ends in sync. And a real node whose first feed
+ * trickles a frame in: it gives that feed up and syncs from the next.
  */
 class HostileFeedTest extends AllDirectives {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -126,6 +129,47 @@ class HostileFeedTest extends AllDirectives {
       assertTrue(connections.get() >= 2, "reconnected from the batch it needed");
     } finally {
       hostileFeed.unbind();
+    }
+  }
+
+  @Test
+  void aFrameTrickledInIsGivenUpAndTheNodeReachesTheHeadThroughTheNextFeed() throws Exception {
+    List<BatchMessage> good = goodBatches();
+    String frame = good.get(0).toJson();
+    AtomicInteger slowConnections = new AtomicInteger();
+    Route route = concat(
+        // A valid-looking batch frame as a streamed message, one character a second, never finished.
+        path("slow-feed", () -> {
+          slowConnections.incrementAndGet();
+          Source<String, ?> trickle = Source.from(frame.chars().mapToObj(c -> String.valueOf((char) c)).toList())
+              .throttle(1, Duration.ofSeconds(1))
+              .concat(Source.maybe());
+          Source<Message, ?> out = Source.<Message>single(TextMessage.create(trickle)).concat(Source.maybe());
+          return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), out));
+        }),
+        path("feed", () -> parameter("from", from -> {
+          long start = Long.parseLong(from);
+          // then a heartbeat a second, as a live feed sends, so the good feed is never silent
+          Source<Message, ?> out = Source.from(good).filter(m -> m.batch().number() >= start).map(BatchMessage::toJson)
+              .concat(Source.tick(Duration.ZERO, Duration.ofSeconds(1), new Heartbeat(BATCHES).toJson()))
+              .map(TextMessage::create);
+          return handleWebSocketMessages(Flow.fromSinkAndSourceCoupled(Sink.ignore(), out));
+        })));
+    ServerBinding feeds = Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(route)
+        .toCompletableFuture().join();
+    String base = "ws://127.0.0.1:" + feeds.localAddress().getPort();
+    try (LocalRollup rollup = new LocalRollup(dir)) {
+      // Silence would wait longer than the frame bound: the bound is what gives the slow feed up.
+      ZkChainNode node = rollup.startNode("node", List.of(base + "/slow-feed", base + "/feed"),
+          Map.of("zkchain.feed.client.frame-timeout", "2s", "zkchain.feed.client.silence-timeout", "10s"));
+      NodeLifecycleTest.assertHeads(node, BATCHES, 0, 0);
+      JsonNode feed = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).get("feed");
+      assertEquals(1, feed.get("slowFrames").asLong(), feed.toString());
+      assertEquals(1, feed.get("failovers").asLong(), feed.toString());
+      assertEquals(BATCHES, feed.get("executed").get("recorded").asLong(), feed.toString());
+      assertEquals(1, slowConnections.get(), "the slow feed was given up once, and not gone back to");
+    } finally {
+      feeds.unbind();
     }
   }
 }

@@ -216,7 +216,9 @@ class L1SyncTest {
     assertEquals(wrongRoot, s.current().stateRootMismatch().verifiedRoot());
     assertEquals(l1.root(2).hex(), s.current().stateRootMismatch().ownRoot());
     assertEquals(Stage.VIRTUAL, batch(node, 1).stage(), "the range stops at the mismatch");
-    assertTrue(TestNodes.eventually(Duration.ofSeconds(10), () -> get(node.httpUrl() + "/ready").status() != 200));
+    assertTrue(TestNodes.eventually(Duration.ofSeconds(10), () -> get(node.httpUrl() + "/ready").status() == 503));
+    JsonNode ready = JSON.readTree(get(node.httpUrl() + "/ready").body());
+    assertEquals(List.of("state-root"), NodeLifecycleTest.texts(ready.get("failing")), ready.toString());
     assertEquals(0, status(node).get("heads").get("consolidated").asLong());
   }
 

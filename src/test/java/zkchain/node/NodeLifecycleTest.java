@@ -103,9 +103,13 @@ class NodeLifecycleTest {
   }
 
   static void assertHeads(ZkChainNode node, long trusted, long virtual, long consolidated) {
+    assertHeads(node, trusted, virtual, consolidated, Duration.ofSeconds(30));
+  }
+
+  static void assertHeads(ZkChainNode node, long trusted, long virtual, long consolidated, Duration timeout) {
     String expected = trusted + "/" + virtual + "/" + consolidated;
     String[] last = {""};
-    boolean ok = TestNodes.eventually(Duration.ofSeconds(30), () -> {
+    boolean ok = TestNodes.eventually(timeout, () -> {
       try {
         JsonNode h = JSON.readTree(get(node.httpUrl() + "/status").body()).get("heads");
         last[0] = h.get("trusted").asLong() + "/" + h.get("virtual").asLong() + "/" + h.get("consolidated").asLong();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
+import org.web3j.utils.Numeric;
 import zkchain.DevKeys;
 import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.Stage;
@@ -117,5 +118,24 @@ class TrustedExecutionTest {
         AccInputHash.next(AccInputHash.GENESIS, other), SEQUENCER.getEcKeyPair());
     assertEquals(Outcome.REFUSED, apply(conflicting));
     assertEquals(signed.get(0).stateRoot().hex(), batch(1).current().stateRoot(), "the first version stands");
+  }
+
+  @Test
+  void aBatchAlreadyOnL1IsJudgedAgainstL1sVersionNotExecutedAgain() {
+    BatchMessage one = signed.get(0);
+    var data = new BatchEntity.BatchData(Numeric.toHexString(one.batch().transactions()), one.batch().timestamp(),
+        one.batch().coinbase().hex(), BatchEntity.Source.L1);
+    var sequenced = new BatchEntity.L1Ref(20, "0x" + "11".repeat(32), "0x" + "12".repeat(32), 0);
+    TestNodes.ask(node.system(), 1, r -> new BatchEntity.Virtualize(data, one.stateRoot().hex(),
+        one.accInputHash().hex(), sequenced, r)).toCompletableFuture().join();
+
+    assertEquals(Outcome.ALREADY_VIRTUAL, apply(one));
+    // Executed, this one would be state-root-differs; against L1's version it is another version.
+    assertEquals(Outcome.L1_DIFFERS, apply(withRoot(one, Hash32.of("0x" + "ee".repeat(32)))));
+    assertTrue(Outcome.ALREADY_VIRTUAL.relayed() && Outcome.L1_DIFFERS.relayed(), "both are relayed, neither resyncs");
+    BatchEntity.State s = batch(1);
+    assertEquals(Stage.VIRTUAL, s.stage());
+    assertEquals(List.of("virtualized"), s.history().stream().map(BatchEntity.Transition::event).toList());
+    assertEquals(0, trusted.count(Outcome.RECORDED));
   }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.Response;
@@ -39,6 +41,7 @@ import zkchain.l1.Deployer;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Sender;
 import zkchain.l1.RollupEvent;
+import zkchain.l1.SequenceBatchesCalldata;
 import zkchain.l1.ZkChainRollup;
 import zkchain.protocol.AccInputHash;
 import zkchain.protocol.Address;
@@ -165,25 +168,58 @@ public final class L1Workload implements AutoCloseable {
     if (batchesPerCall < 1) throw new IllegalArgumentException("a sequencing call needs ≥ 1 batch");
     List<RollupEvent.SequenceBatches> events = new ArrayList<>(calls);
     for (int c = 0; c < calls; c++) {
-      long latest = latestBlock().getTimestamp().longValueExact();
-      List<Step> call = new ArrayList<>(batchesPerCall);
-      Step parent = tip();
-      for (int i = 0; i < batchesPerCall; i++) {
-        // Non-decreasing, never above the L1 block that will carry them (it is at least `latest`).
-        long timestamp = Math.max(parent.timestamp(), latest - batchesPerCall + 1 + i);
-        long[] nonces = parent.nonces().clone();
-        byte[] transactions = BatchTransactions.encode(transfers(nonces));
-        Step step = execute(parent, transactions, timestamp, nonces);
-        if (!step.execution().skipped().isEmpty()) {
-          throw new IllegalStateException("workload transfer skipped in batch " + step.batch().number() + ": "
-              + step.execution().skipped().get(0));
-        }
-        call.add(step);
-        parent = step;
-      }
-      events.add(sequenceOnL1(call));
+      events.add(sequenceOnL1(nextCall(batchesPerCall, latestBlock().getTimestamp().longValueExact())));
     }
     return events;
+  }
+
+  /**
+   * Replaces L1's latest block with one that sequences {@code batchesPerCall} new batches: an L1
+   * reorg of depth 1 that gives a block the node may have read empty a SequenceBatches event.
+   * anvil signs the call as the trusted sequencer (one of its own dev accounts).
+   */
+  public void sequenceByReplacingLatestBlock(int batchesPerCall) {
+    long parentTimestamp;
+    try {
+      BigInteger latest = latestBlock().getNumber();
+      parentTimestamp = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(latest.subtract(BigInteger.ONE)), false)
+          .send().getBlock().getTimestamp().longValueExact();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read L1's blocks: " + e.getMessage(), e);
+    }
+    List<Step> call = nextCall(batchesPerCall, parentTimestamp);
+    byte[] calldata = SequenceBatchesCalldata.encode(
+        call.stream().map(s -> new BatchData(s.batch().transactions(), s.batch().timestamp())).toList(), coinbase.hex());
+    Map<String, String> tx = Map.of("from", coinbase.hex(), "to", deployment.rollup(),
+        "data", Numeric.toHexString(calldata), "gas", "0x1000000");
+    rpc("anvil_reorg", List.of(1, List.of(List.of(tx, 0))));
+    long last = call.get(call.size() - 1).batch().number();
+    if (view.lastBatchSequenced() != last) {
+      throw new IllegalStateException("after the reorg L1 has sequenced up to " + view.lastBatchSequenced()
+          + ", expected " + last);
+    }
+    steps.addAll(call);
+    sequenceBoundaries.add(last);
+  }
+
+  /** The next call's batches, executed here, with timestamps not above {@code latestTimestamp}. */
+  private List<Step> nextCall(int batchesPerCall, long latestTimestamp) {
+    List<Step> call = new ArrayList<>(batchesPerCall);
+    Step parent = tip();
+    for (int i = 0; i < batchesPerCall; i++) {
+      // Non-decreasing, never above the L1 block that will carry them (it is at least `latest`).
+      long timestamp = Math.max(parent.timestamp(), latestTimestamp - batchesPerCall + 1 + i);
+      long[] nonces = parent.nonces().clone();
+      byte[] transactions = BatchTransactions.encode(transfers(nonces));
+      Step step = execute(parent, transactions, timestamp, nonces);
+      if (!step.execution().skipped().isEmpty()) {
+        throw new IllegalStateException("workload transfer skipped in batch " + step.batch().number() + ": "
+            + step.execution().skipped().get(0));
+      }
+      call.add(step);
+      parent = step;
+    }
+    return call;
   }
 
   /** Sequences one batch, alone in its call, whose transactions field is {@code transactions} as is. */

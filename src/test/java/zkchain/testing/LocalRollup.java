@@ -52,7 +52,8 @@ public final class LocalRollup implements AutoCloseable {
     this.deployment = Deployer.run(anvil.url(), rollupFile, genesis.chainId(), genesis.write(new InMemoryNodeStore()).hex());
   }
 
-  private Map<String, Object> role(String name, Map<String, Object> extra) {
+  /** The settings of role {@code name} in this rollup (L1, deployment, quick polls), then {@code extra}. */
+  public Map<String, Object> role(String name, Map<String, Object> extra) {
     Map<String, Object> o = new HashMap<>();
     o.put("zkchain.role", name);
     o.put("zkchain.l1.url", anvil.url());
@@ -80,11 +81,26 @@ public final class LocalRollup implements AutoCloseable {
 
   /** A node following the given feeds (in failover order) and L1, in a data directory of its own. */
   public ZkChainNode startNode(String name, List<String> feeds) {
-    ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve(name), role("node",
-        Map.of("zkchain.feed.client.urls", feeds, "zkchain.feed.client.silence-timeout", "3s"))));
+    return startNode(name, feeds, Map.of());
+  }
+
+  /** As {@link #startNode(String, List)}, with settings of the test's own on top. */
+  public ZkChainNode startNode(String name, List<String> feeds, Map<String, Object> extra) {
+    Map<String, Object> settings = new HashMap<>(Map.of("zkchain.feed.client.urls", feeds,
+        "zkchain.feed.client.silence-timeout", "3s"));
+    settings.putAll(extra);
+    ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve(name), role("node", settings)));
     running.add(node);
     nodes++;
     return node;
+  }
+
+  /** The settings of a node following {@code feeds} and L1, for a node started in a JVM of its own. */
+  public Map<String, Object> nodeSettings(List<String> feeds, Map<String, Object> extra) {
+    Map<String, Object> o = new HashMap<>(Map.of("zkchain.feed.client.urls", feeds,
+        "zkchain.feed.client.silence-timeout", "3s", "zkchain.http.port", 0, "akka.remote.artery.canonical.port", 0));
+    o.putAll(extra);
+    return role("node", o);
   }
 
   public static String feedUrl(ZkChainNode node) {
@@ -93,6 +109,36 @@ public final class LocalRollup implements AutoCloseable {
 
   public ZkChainRollup l1View() {
     return ZkChainRollup.at(Web3j.build(new HttpService(anvil.url())), deployment.rollup());
+  }
+
+  /**
+   * Waits until the sequencer's open batch closed and L1 has every closed batch sequenced and
+   * verified; returns the last batch.
+   */
+  public long awaitSequencedAndVerified(SequencerRole sequencer) {
+    ZkChainRollup l1 = l1View();
+    long[] last = {-1};
+    boolean done = TestNodes.eventually(java.time.Duration.ofSeconds(120), () -> {
+      last[0] = sequencer.sequencer().head().toCompletableFuture().join().number();
+      return last[0] > 0 && l1.lastBatchSequenced() == last[0] && l1.lastVerifiedBatch() == last[0];
+    });
+    if (!done) {
+      throw new IllegalStateException("L1 has sequenced " + l1.lastBatchSequenced() + " and verified "
+          + l1.lastVerifiedBatch() + " of the sequencer's " + last[0] + " batches");
+    }
+    return last[0];
+  }
+
+  /** L1's latest block number. */
+  public long l1BlockNumber() {
+    Web3j web3j = Web3j.build(new HttpService(anvil.url()));
+    try {
+      return web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      web3j.shutdown();
+    }
   }
 
   public L1Deployment deployment() {
@@ -108,8 +154,17 @@ public final class LocalRollup implements AutoCloseable {
    * pending nonce from the endpoint, each transaction signed locally (legacy and EIP-1559 in
    * turn) and sent with eth_sendRawTransaction. Fails on the first refusal.
    */
-  public void sendTransfers(int count) throws IOException {
-    Web3j l2 = Web3j.build(new HttpService(sequencer.rpcUrl()));
+  public List<String> sendTransfers(int count) throws IOException {
+    return sendTransfers(sequencer.rpcUrl(), count);
+  }
+
+  /**
+   * As {@link #sendTransfers(int)} to the JSON-RPC at {@code rpcUrl}; returns the hash of every
+   * transaction the sequencer acknowledged, in order.
+   */
+  public static List<String> sendTransfers(String rpcUrl, int count) throws IOException {
+    Web3j l2 = Web3j.build(new HttpService(rpcUrl));
+    List<String> acknowledged = new java.util.ArrayList<>(count);
     try {
       long chainId = l2.ethChainId().send().getChainId().longValueExact();
       List<Credentials> wallets = List.of(4, 5, 6, 7, 8, 9).stream().map(i -> Credentials.create(DevKeys.key(i))).toList();
@@ -132,7 +187,9 @@ public final class LocalRollup implements AutoCloseable {
         if (reply.hasError()) {
           throw new IllegalStateException("transfer " + i + " refused: " + reply.getError().getMessage());
         }
+        acknowledged.add(reply.getTransactionHash());
       }
+      return acknowledged;
     } finally {
       l2.shutdown();
     }

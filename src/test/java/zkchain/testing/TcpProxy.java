@@ -9,12 +9,20 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A loopback TCP proxy that a test can take down and bring back: an L1 endpoint that fails. */
+/**
+ * A loopback TCP proxy that a test can take down, black-hole and bring back: an L1 endpoint or a
+ * database that fails. Down cuts every connection; a black hole keeps them open and drops every
+ * byte (a firewall that lost its state): whoever waits on such a connection waits until its own
+ * timeout, even after the proxy is up again, as on a real network.
+ */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final int targetPort;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+  /** Connections that went through a black hole: they stay dead. */
+  private final java.util.Set<Socket> holed = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean up = true;
+  private volatile boolean blackHole;
 
   private TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -40,7 +48,18 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   public void up() {
+    blackHole = false;
     up = true;
+  }
+
+  /** Connections stay open, new ones are accepted, and nothing passes either way until {@link #up()}. */
+  public void blackHole() {
+    blackHole = true;
+    holed.addAll(open);
+  }
+
+  public int port() {
+    return server.getLocalPort();
   }
 
   private void accept() {
@@ -49,6 +68,12 @@ public final class TcpProxy implements AutoCloseable {
         Socket client = server.accept();
         if (!up) {
           closeQuietly(client);
+          continue;
+        }
+        if (blackHole) {
+          // accepted, never answered: the client's connect succeeds and its first read hangs
+          open.add(client);
+          holed.add(client);
           continue;
         }
         Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
@@ -65,7 +90,13 @@ public final class TcpProxy implements AutoCloseable {
   private void pipe(Socket from, Socket to) {
     Thread t = new Thread(() -> {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        in.transferTo(out);
+        byte[] buffer = new byte[8192];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+          if (blackHole || holed.contains(from) || holed.contains(to)) continue; // dropped
+          out.write(buffer, 0, n);
+          out.flush();
+        }
       } catch (IOException e) {
         // one side closed
       } finally {

@@ -30,6 +30,13 @@ public final class TestDatabases {
           "zkchain.db.user", PG_USER, "zkchain.db.password", PG_PASSWORD);
     }
 
+    /** zkchain.db settings pointing at this schema through a proxy listening on {@code proxyPort}. */
+    public Map<String, Object> zkchainDbConfigVia(int proxyPort) {
+      String via = url.replaceFirst("//[^/]+/", "//127.0.0.1:" + proxyPort + "/");
+      return Map.of("zkchain.db.kind", "postgres", "zkchain.db.url", via,
+          "zkchain.db.user", PG_USER, "zkchain.db.password", PG_PASSWORD);
+    }
+
     @Override
     public void close() {
       try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, PG_PASSWORD); Statement st = c.createStatement()) {
@@ -38,6 +45,12 @@ public final class TestDatabases {
         System.err.println("could not drop test schema " + name + ": " + e.getMessage());
       }
     }
+  }
+
+  /** The port of the test server, from ZKCHAIN_TEST_PG_URL (5432 when the URL names none). */
+  public static int pgPort() {
+    var m = java.util.regex.Pattern.compile("//[^/:]+(?::(\\d+))?/").matcher(PG_URL);
+    return m.find() && m.group(1) != null ? Integer.parseInt(m.group(1)) : 5432;
   }
 
   /** Creates a schema on the test server, or fails (CI) / skips (elsewhere) when there is none. */

@@ -43,12 +43,28 @@ public final class TestNodes {
   public record Response(int status, String body) {}
 
   public static Response get(String url) {
+    return get(url, TIMEOUT);
+  }
+
+  /** GET with a bound on the whole exchange: a server that does not answer in time fails the call. */
+  public static Response get(String url, Duration timeout) {
     try {
-      var r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
+      var r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body());
     } catch (Exception e) {
       throw new IllegalStateException("GET " + url + " failed: " + e, e);
+    }
+  }
+
+  public static Response post(String url, String json) {
+    try {
+      var r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
+          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.body());
+    } catch (Exception e) {
+      throw new IllegalStateException("POST " + url + " failed: " + e, e);
     }
   }
 

@@ -3,13 +3,13 @@ package zkchain.sequencer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,14 +20,12 @@ import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.methods.response.VoidResponse;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
-import zkchain.l1.BatchData;
-import zkchain.l1.RollupEvent;
-import zkchain.l1.SequenceBatchesCalldata;
 import zkchain.l1.ZkChainRollup;
-import zkchain.protocol.BatchTransactions;
-import zkchain.protocol.Hash32;
+import zkchain.node.ZkChainNode;
+import zkchain.testing.L1Ledger;
 import zkchain.testing.LocalRollup;
 import zkchain.testing.RoleJvm;
+import zkchain.testing.TestNodes;
 
 /**
  * A rollup whose trusted sequencer runs in a JVM of its own, so that a test can kill -9 it:
@@ -37,6 +35,7 @@ import zkchain.testing.RoleJvm;
  */
 final class SequencerJvmRollup implements AutoCloseable {
   static final Duration START = Duration.ofSeconds(90);
+  static final ObjectMapper JSON = new ObjectMapper();
   static final String SEQUENCER_ADDRESS = Credentials.create(DevKeys.key(DevKeys.SEQUENCER)).getAddress();
 
   final LocalRollup rollup;
@@ -59,10 +58,6 @@ final class SequencerJvmRollup implements AutoCloseable {
     Path data = dir.resolve("sequencer");
     Map<String, Object> s = new HashMap<>();
     s.put("zkchain.data-dir", data.toString());
-    // H2 without its write delay, the crash-safe default main's Database is getting: a kill -9
-    // then loses no commit, and a lost transaction is the sequencer's fault alone
-    s.put("zkchain.db.url", "jdbc:h2:file:" + data.toAbsolutePath().resolve("db").resolve("zkchain")
-        + ";DATABASE_TO_UPPER=false;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
     s.put("zkchain.l1.url", rollup.anvil().url());
     s.put("zkchain.l1.rollup-file", dir.resolve("rollup.json").toString());
     s.put("zkchain.http.port", httpPort);
@@ -77,9 +72,15 @@ final class SequencerJvmRollup implements AutoCloseable {
   /** Starts (or restarts, on the same database and ports) the sequencer and waits for its JSON-RPC. */
   void startSequencer() {
     sequencer.start(START);
-    boolean rpc = zkchain.testing.TestNodes.eventually(START, () -> sequencer.rpcPort() > 0);
+    boolean rpc = TestNodes.eventually(START, () -> sequencer.rpcPort() > 0);
     assertTrue(rpc, "the sequencer bound its JSON-RPC; log " + sequencer.currentLog());
     if (l2 == null) l2 = Web3j.build(new HttpService(rpcUrl()));
+  }
+
+  /** kill -9, then a start on the same database. */
+  void killAndRestartSequencer() {
+    sequencer.kill();
+    startSequencer();
   }
 
   String rpcUrl() {
@@ -97,7 +98,7 @@ final class SequencerJvmRollup implements AutoCloseable {
 
   /** Waits until the open batch is empty (no wallet's pending nonce is above its latest); returns the head. */
   long awaitOpenBatchClosed() throws IOException {
-    boolean closed = zkchain.testing.TestNodes.eventually(START, () -> TransferLoad.WALLETS.stream().allMatch(w -> {
+    boolean closed = TestNodes.eventually(START, () -> TransferLoad.WALLETS.stream().allMatch(w -> {
       try {
         return l2.ethGetTransactionCount(w.getAddress(), DefaultBlockParameterName.PENDING).send().getTransactionCount()
             .equals(l2.ethGetTransactionCount(w.getAddress(), DefaultBlockParameterName.LATEST).send()
@@ -139,47 +140,45 @@ final class SequencerJvmRollup implements AutoCloseable {
     }
   }
 
-  /** One batch as an L1 sequenceBatches call carried it. */
-  record L1Batch(long number, BatchData data, String l1TxHash) {}
+  /**
+   * L1 holds batches 1..{@code last}, each once, no L2 transaction twice, and every acknowledged
+   * transaction.
+   */
+  void assertOnL1Once(long last, Set<String> acknowledged) throws IOException {
+    L1Ledger ledger = L1Ledger.read(view, rollup.deployment(), l1.ethBlockNumber().send().getBlockNumber()
+        .longValueExact());
+    assertEquals(0, ledger.transactionsOnL1MoreThanOnce(), "transactions L1 holds in more than one batch: the "
+        + "same batch data sequenced twice");
+    assertEquals(last, ledger.lastBatch, "L1 has every closed batch and no more");
+    Map<String, List<Long>> notOnce = ledger.notExactlyOnce(acknowledged);
+    assertTrue(notOnce.isEmpty(), notOnce.size() + " of " + acknowledged.size() + " acknowledged transactions "
+        + "are not in exactly one batch on L1, among them " + notOnce.entrySet().stream().limit(5).toList());
+  }
 
-  /** Every batch L1 has sequenced, in order, decoded from the calldata of each SequenceBatches event. */
-  List<L1Batch> l1Batches() throws IOException {
-    long latest = l1.ethBlockNumber().send().getBlockNumber().longValueExact();
-    List<L1Batch> out = new ArrayList<>();
-    for (RollupEvent e : view.events(rollup.deployment().deployBlock(), latest)) {
-      if (!(e instanceof RollupEvent.SequenceBatches s)) continue;
-      var call = (SequenceBatchesCalldata.Valid) view.sequencedCalldata(s.log().txHash());
-      long first = s.numBatch() - call.batches().size() + 1;
-      for (int i = 0; i < call.batches().size(); i++) {
-        out.add(new L1Batch(first + i, call.batches().get(i), s.log().txHash()));
-      }
-    }
-    return out;
+  /** Waits until {@code node} has every batch up to {@code head} Trusted and Virtual. */
+  static void awaitTrustedAndVirtual(ZkChainNode node, long head) {
+    boolean reached = TestNodes.eventually(START, () -> heads(node).equals(head + "/" + head));
+    assertTrue(reached, node.httpUrl() + " has Trusted/Virtual heads " + heads(node) + ", expected " + head);
   }
 
   /**
-   * L1 holds batches 1..{@code last} once each, no batch data twice, no L2 transaction twice, and
-   * every acknowledged transaction.
+   * A node's feed outcomes ({@code /status} feed.executed): no feed batch had another root,
+   * accInputHash or parent than the node computed, or another version than L1's.
    */
-  void assertOnL1Once(long last, Set<String> acknowledged) throws IOException {
-    List<L1Batch> batches = l1Batches();
-    Set<BatchData> data = new HashSet<>();
-    Map<String, Long> batchOf = new HashMap<>();
-    for (int i = 0; i < batches.size(); i++) {
-      L1Batch b = batches.get(i);
-      assertEquals(i + 1, b.number(), "L1 numbers its batches without a gap");
-      assertTrue(data.add(b.data()), "batch " + b.number() + " (L1 tx " + b.l1TxHash()
-          + ") carries the data of an earlier batch: sequenced twice");
-      for (byte[] raw : BatchTransactions.decode(b.data().transactions()).orElseThrow()) {
-        Long earlier = batchOf.put(Hash32.keccak(raw).hex(), b.number());
-        assertEquals(null, earlier, "transaction " + Hash32.keccak(raw) + " in batches " + earlier + " and "
-            + b.number());
-      }
+  static void assertFeedMatchedL1(JsonNode executed) {
+    for (String outcome : List.of("state-root-differs", "acc-input-hash-differs", "parent-unknown", "refused",
+        "l1-differs")) {
+      assertEquals(0, executed.path(outcome).asLong(), outcome + ": " + executed);
     }
-    assertEquals(last, batches.size(), "L1 has every closed batch and no more");
-    List<String> missing = acknowledged.stream().filter(h -> !batchOf.containsKey(h)).sorted().toList();
-    assertTrue(missing.isEmpty(), missing.size() + " of " + acknowledged.size()
-        + " acknowledged transactions are in no batch on L1, among them " + missing.subList(0, Math.min(5, missing.size())));
+  }
+
+  private static String heads(ZkChainNode node) {
+    try {
+      JsonNode h = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).get("heads");
+      return h.get("trusted").asLong() + "/" + h.get("virtual").asLong();
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
   }
 
   private static int freePort() throws IOException {

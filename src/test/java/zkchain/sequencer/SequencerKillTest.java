@@ -41,8 +41,7 @@ class SequencerKillTest {
         long before = r.head();
         assertTrue(TestNodes.eventually(L1_WAIT, () -> headOf(r) > before && pending(r)),
             "a sequenceBatches transaction for the batches after " + before + " waits in L1's pool");
-        r.sequencer.kill();
-        r.startSequencer();
+        r.killAndRestartSequencer();
         awaitAcknowledged(load, load.acknowledgedCount() + 20);
         // several sequencing intervals: time enough for a second transaction, if the sequencer sent one
         Thread.sleep(3_000);
@@ -61,8 +60,7 @@ class SequencerKillTest {
       try (TransferLoad load = new TransferLoad(r.rpcUrl(), 150)) {
         for (int kill = 1; kill <= 2; kill++) {
           awaitAcknowledged(load, 300 * kill);
-          r.sequencer.kill();
-          r.startSequencer();
+          r.killAndRestartSequencer();
         }
         awaitAcknowledged(load, load.acknowledgedCount() + 100);
         acknowledged = load.acknowledged();
@@ -86,30 +84,26 @@ class SequencerKillTest {
       Set<String> acknowledged;
       try (TransferLoad load = new TransferLoad(r.rpcUrl(), 100)) {
         awaitAcknowledged(load, 300);
-        r.sequencer.kill();
-        r.startSequencer();
+        r.killAndRestartSequencer();
 
         awaitAcknowledged(load, load.acknowledgedCount() + 200);
         r.pauseMining();
         long before = r.head();
         assertTrue(TestNodes.eventually(L1_WAIT, () -> headOf(r) > before && pending(r)),
             "a sequenceBatches transaction waits in L1's pool");
-        r.sequencer.kill();
-        r.startSequencer();
+        r.killAndRestartSequencer();
         awaitAcknowledged(load, load.acknowledgedCount() + 100);
         r.resumeMining();
 
         awaitAcknowledged(load, load.acknowledgedCount() + 200);
-        r.sequencer.kill();
-        r.startSequencer();
+        r.killAndRestartSequencer();
         awaitAcknowledged(load, load.acknowledgedCount() + 100);
         acknowledged = load.acknowledged();
       }
       long last = awaitSequencedOnL1(r);
       r.assertOnL1Once(last, acknowledged);
 
-      boolean caughtUp = TestNodes.eventually(L1_WAIT, () -> heads(node).equals(last + "/" + last));
-      assertTrue(caughtUp, "the node's trusted/virtual heads are " + heads(node) + ", the sequencer's head " + last);
+      SequencerJvmRollup.awaitTrustedAndVirtual(node, last);
       for (long n = 1; n <= last; n++) {
         JsonNode batch = JSON.readTree(TestNodes.get(node.httpUrl() + "/batches/" + n).body());
         assertTrue(batch.path("trustedReorg").isNull() || batch.path("trustedReorg").isMissingNode(),
@@ -118,11 +112,8 @@ class SequencerKillTest {
         Set<String> types = new HashSet<>();
         for (JsonNode e : events) assertTrue(types.add(e.path("type").asText()), "batch " + n + " events " + events);
       }
-      // no feed batch met a different version: the node computed every root and accInputHash it carried
-      JsonNode executed = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).path("feed").path("executed");
-      for (String outcome : List.of("state-root-differs", "acc-input-hash-differs", "parent-unknown", "refused")) {
-        assertEquals(0, executed.path(outcome).asLong(), outcome + ": " + executed);
-      }
+      SequencerJvmRollup.assertFeedMatchedL1(
+          JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).path("feed").path("executed"));
     }
   }
 
@@ -162,15 +153,6 @@ class SequencerKillTest {
       return r.sequencingPending();
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static String heads(ZkChainNode node) {
-    try {
-      JsonNode h = JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).get("heads");
-      return h.get("trusted").asLong() + "/" + h.get("virtual").asLong();
-    } catch (IOException e) {
-      return "unreadable: " + e;
     }
   }
 }

@@ -65,7 +65,12 @@ class EndToEndTest {
       SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.test-hooks.sequence-divergent-batch", 2,
           "zkchain.sequencer.batch.max-transactions", 20));
       ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
+      // L1 holds the sequencing back until the node has batch 2 from the feed: only then is L1's
+      // other version a trusted reorg (were L1 first, the feed's version would arrive too late to matter)
+      rollup.anvil().pauseMining();
       rollup.sendTransfers(100);
+      assertTrue(TestNodes.eventually(STAGES, () -> status(node).get("heads").get("trusted").asLong() >= 3));
+      rollup.anvil().mineEverySecond();
       assertTrue(TestNodes.eventually(STAGES, () -> status(node).get("heads").get("virtual").asLong() >= 3));
 
       BatchEntity.State reorged = batch(node, 2);

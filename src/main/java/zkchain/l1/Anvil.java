@@ -71,6 +71,36 @@ public final class Anvil implements AutoCloseable {
     return port;
   }
 
+  /** Calls one of anvil's own JSON-RPC methods (anvil_*, evm_*); throws with anvil's error. */
+  public void call(String method, Object... params) {
+    try {
+      var body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+          java.util.Map.of("jsonrpc", "2.0", "id", 1, "method", method, "params", java.util.List.of(params)));
+      var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url()))
+          .timeout(java.time.Duration.ofSeconds(30)).header("content-type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+      String reply = java.net.http.HttpClient.newHttpClient()
+          .send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      if (reply.contains("\"error\"")) throw new IllegalStateException(method + " failed: " + reply);
+    } catch (IOException e) {
+      throw new IllegalStateException(method + ": anvil unreachable: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Stops mining: whatever is sent stays pending until {@link #mineEverySecond()}. */
+  public void pauseMining() {
+    call("evm_setAutomine", false);
+    call("evm_setIntervalMining", 0);
+  }
+
+  /** A block a second, as the devnet runs it. */
+  public void mineEverySecond() {
+    call("evm_setIntervalMining", 1);
+  }
+
   @Override
   public void close() {
     process.destroy();

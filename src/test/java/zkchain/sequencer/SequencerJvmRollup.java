@@ -113,13 +113,12 @@ final class SequencerJvmRollup implements AutoCloseable {
 
   /** Stops L1 from mining: whatever is sent stays pending. */
   void pauseMining() {
-    anvil("evm_setAutomine", false);
-    anvil("evm_setIntervalMining", 0);
+    rollup.anvil().pauseMining();
   }
 
   /** A block a second again, as the rollup started. */
   void resumeMining() {
-    anvil("evm_setIntervalMining", 1);
+    rollup.anvil().mineEverySecond();
   }
 
   /** Whether a transaction of the sequencer key is in L1's pool: its pending nonce is above its mined one. */
@@ -131,14 +130,7 @@ final class SequencerJvmRollup implements AutoCloseable {
     return l1.ethGetTransactionCount(SEQUENCER_ADDRESS, tag).send().getTransactionCount().longValueExact();
   }
 
-  private void anvil(String method, Object param) {
-    try {
-      VoidResponse r = new Request<>(method, List.of(param), l1Service, VoidResponse.class).send();
-      if (r.hasError()) throw new IllegalStateException(method + ": " + r.getError().getMessage());
-    } catch (IOException e) {
-      throw new IllegalStateException(method + ": " + e.getMessage(), e);
-    }
-  }
+
 
   /**
    * L1 holds batches 1..{@code last}, each once, no L2 transaction twice, and every acknowledged

@@ -302,8 +302,10 @@ public final class Secp256k1 {
       }
       LOG.warn("secp256k1 backend: bouncy-castle, because libsecp256k1 loaded but failed its self-test: {}", failure);
     } catch (Exception | LinkageError e) {
+      Throwable cause = e;
+      while (cause.getCause() != null) cause = cause.getCause(); // the binding wraps its loader's failure
       LOG.warn("secp256k1 backend: bouncy-castle, because libsecp256k1 did not load on {} {}: {}",
-          System.getProperty("os.name"), System.getProperty("os.arch"), e.toString());
+          System.getProperty("os.name"), System.getProperty("os.arch"), cause.toString());
     }
     return null;
   }

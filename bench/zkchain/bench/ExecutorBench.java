@@ -1,6 +1,7 @@
 package zkchain.bench;
 
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import zkchain.protocol.Address;
 import zkchain.protocol.Batch;
 import zkchain.protocol.BatchTransactions;
 import zkchain.protocol.Hash32;
+import zkchain.protocol.Secp256k1;
 import zkchain.protocol.Transaction;
 import zkchain.protocol.TransactionDecoder;
 
@@ -47,8 +49,8 @@ public final class ExecutorBench {
 
   public static void main(String[] args) {
     Random random = new Random(1);
-    System.out.printf("ExecutorBench: %d transfers per batch, %d existing accounts, %d cores%n",
-        TRANSFERS, ACCOUNTS, Runtime.getRuntime().availableProcessors());
+    System.out.printf("ExecutorBench: %d transfers per batch, %d existing accounts, %d cores, secp256k1 on %s%n",
+        TRANSFERS, ACCOUNTS, Runtime.getRuntime().availableProcessors(), Secp256k1.backend());
 
     List<Credentials> senders = new ArrayList<>();
     Map<Address, Account> alloc = new HashMap<>();
@@ -81,6 +83,7 @@ public final class ExecutorBench {
     h2.setURL("jdbc:h2:mem:bench;DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false");
     run("H2 (in-memory database) behind a 1,000,000-node LRU cache", new CachingNodeStore(new JdbcNodeStore(h2), 1_000_000),
         genesis, batch, raw);
+    System.out.println("\n" + PhysicalLimits.nativeRecoveryLine(Duration.ofSeconds(6)));
   }
 
   private static void run(String storeName, NodeStore store, Genesis genesis, Batch batch, List<byte[]> raw) {

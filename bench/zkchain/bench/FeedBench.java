@@ -87,6 +87,7 @@ public final class FeedBench {
       double seconds = (System.nanoTime() - start) / 1e9;
       System.out.printf("Trusted throughput on a backlog of %d batches: %.1f batches/s, %.0f transfers/s (%.2f s)%n",
           BACKLOG, BACKLOG / seconds, BACKLOG * TRANSFERS / seconds, seconds);
+      System.out.println(PhysicalLimits.nativeRecoveryLine(Duration.ofSeconds(6)));
       binding.unbind();
       upstream.terminate();
     }

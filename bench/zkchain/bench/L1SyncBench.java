@@ -45,6 +45,7 @@ public final class L1SyncBench {
         System.out.printf("synced %d batches (%d transfers) to Virtual in %.2f s, node start included%n",
             batches, batches * 100, seconds);
         System.out.printf("  %.1f batches/s, %.0f transfers/s%n", batches / seconds, batches * 100 / seconds);
+        System.out.println("  " + PhysicalLimits.nativeRecoveryLine(Duration.ofSeconds(6)));
         System.out.printf("  time per stage (stages overlap, so they add up to more than the wall time):%n");
         spent.forEach((stage, s) -> System.out.printf("    %-10s %7.2f s%n", stage.name().toLowerCase(), s));
       }

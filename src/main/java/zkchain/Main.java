@@ -16,6 +16,7 @@ import zkchain.devnet.Devnet;
 import zkchain.node.ZkChainNode;
 import zkchain.sequencer.SequencerRole;
 import zkchain.protocol.Hash32;
+import zkchain.protocol.Secp256k1;
 
 /** Picks the role from the command line, layers the configuration, boots the system. */
 public final class Main {
@@ -76,6 +77,7 @@ public final class Main {
       System.out.print(USAGE);
       return;
     }
+    Secp256k1.backend(); // loads libsecp256k1 or falls back now, so the log says which at start
     switch (inv.role()) {
       case "node" -> {
         ZkChainNode node = ZkChainNode.start(inv.config());

@@ -8,6 +8,7 @@ import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
+import zkchain.protocol.Secp256k1;
 
 /**
  * The proof the development verifier (contracts/DevAttestationVerifier.sol) accepts: the prover
@@ -58,8 +59,7 @@ public final class AttestationProof {
 
   /** The 65-byte proof r ‖ s ‖ v (v ∈ {27, 28}, low s) of inputSnark by the prover key. */
   public static byte[] sign(BigInteger inputSnark, ECKeyPair prover) {
-    Sign.SignatureData sig = Sign.signMessage(digest(inputSnark), prover, false);
-    return ByteBuffer.allocate(65).put(sig.getR()).put(sig.getS()).put(sig.getV()[0]).array();
+    return Secp256k1.sign(digest(inputSnark), prover);
   }
 
   /** The address that signed {@code proof} over inputSnark, lowercase 0x-hex, or throws if unrecoverable. */

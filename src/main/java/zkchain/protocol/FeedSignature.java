@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Sign;
 
 /**
  * The sequencer's signature of a feed batch (PROTOCOL.md §6): 65 bytes r ‖ s ‖ v, v ∈ {27, 28}, over
@@ -31,10 +30,9 @@ public final class FeedSignature {
     return Hash32.keccak(packed.array());
   }
 
-  /** Signs the digest itself (no EIP-191 prefix); web3j returns the low-s form. */
+  /** Signs the digest itself (no EIP-191 prefix), low s (RFC 6979, see {@link Secp256k1#sign}). */
   public static byte[] sign(Hash32 digest, ECKeyPair sequencerKey) {
-    Sign.SignatureData sig = Sign.signMessage(digest.bytes(), sequencerKey, false);
-    return ByteBuffer.allocate(LENGTH).put(sig.getR()).put(sig.getS()).put(sig.getV()[0]).array();
+    return Secp256k1.sign(digest.bytes(), sequencerKey);
   }
 
   /**

@@ -3,7 +3,8 @@
  * rules 1–4 ({@link zkchain.protocol.TransactionDecoder}), batches and their transaction list
  * ({@link zkchain.protocol.Batch}, {@link zkchain.protocol.BatchTransactions}),
  * {@link zkchain.protocol.AccInputHash}, and the sequencer feed's messages and signature
- * ({@link zkchain.protocol.FeedMessage}, {@link zkchain.protocol.FeedSignature}).
- * No Akka, no network: plain functions over values.
+ * ({@link zkchain.protocol.FeedMessage}, {@link zkchain.protocol.FeedSignature}), and secp256k1
+ * recovery and signing ({@link zkchain.protocol.Secp256k1}).
+ * No Akka, no network: plain functions over values; the one I/O is loading libsecp256k1, once.
  */
 package zkchain.protocol;

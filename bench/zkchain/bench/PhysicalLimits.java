@@ -9,8 +9,8 @@ import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.LongAdder;
 import org.web3j.crypto.ECKeyPair;
-import zkchain.protocol.Secp256k1;
 import zkchain.protocol.Secp256k1.Backend;
+import zkchain.protocol.Secp256k1;
 
 /**
  * The physical limit every benchmark prints beside its own figure, measured in the same run: sender

@@ -1,8 +1,8 @@
 package zkchain.bench;
 
 import java.time.Duration;
-import zkchain.protocol.Secp256k1;
 import zkchain.protocol.Secp256k1.Backend;
+import zkchain.protocol.Secp256k1;
 
 /**
  * Sender recovery through {@link Secp256k1#recover} (the protocol's checks included) on

@@ -1,22 +1,22 @@
 package zkchain;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.File;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.nio.file.Path;
+import zkchain.aggregator.AggregatorRole;
+import zkchain.devnet.Devnet;
 import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
 import zkchain.l1.Deployer;
 import zkchain.l1.L1Deployment;
-import zkchain.aggregator.AggregatorRole;
-import zkchain.devnet.Devnet;
 import zkchain.node.ZkChainNode;
-import zkchain.sequencer.SequencerRole;
 import zkchain.protocol.Hash32;
 import zkchain.protocol.Secp256k1;
+import zkchain.runtime.Configuration;
+import zkchain.sequencer.SequencerRole;
 
 /** Picks the role from the command line, layers the configuration, boots the system. */
 public final class Main {
@@ -159,7 +159,7 @@ public final class Main {
         default -> throw new UsageException("unknown option '" + flag + "'");
       }
     }
-    Invocation inv = new Invocation(role, loadConfig(overrides, configFile), overrides, configFile);
+    Invocation inv = new Invocation(role, Configuration.load(overrides, configFile), overrides, configFile);
     if (role.equals("deploy-l1")
         && (inv.config().getString("zkchain.l1.url").isEmpty() || !inv.config().hasPath("zkchain.deploy.out"))) {
       throw new UsageException("deploy-l1 needs --l1 URL and --out FILE");
@@ -188,12 +188,6 @@ public final class Main {
     }
   }
 
-  /** Flags over --config FILE over conf/application.conf (with its includes) over Akka's defaults. */
-  public static Config loadConfig(Map<String, Object> overrides, File configFile) {
-    Config layered = ConfigFactory.parseMap(overrides);
-    if (configFile != null) layered = layered.withFallback(ConfigFactory.parseFile(configFile));
-    return ConfigFactory.load(layered.withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
-  }
 
   private static String or(String configured, String fallback) {
     return configured.isEmpty() ? fallback : configured;

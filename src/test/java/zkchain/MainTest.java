@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
-import zkchain.l1.Anvil;
+import zkchain.devnet.Anvil;
 import zkchain.l1.L1Deployment;
 
 class MainTest {

@@ -2,7 +2,7 @@ package zkchain.aggregator;
 
 import com.typesafe.config.Config;
 import java.util.Map;
-import zkchain.node.RoleProcess;
+import zkchain.runtime.RoleProcess;
 
 /** `zkchain aggregator`: proves Virtual ranges with the attestation proof and verifies them on L1. */
 public final class AggregatorRole implements AutoCloseable {
@@ -22,10 +22,10 @@ public final class AggregatorRole implements AutoCloseable {
       Aggregator.Keys keys = c.getString("aggregator-key").isEmpty() && c.getString("prover-key").isEmpty()
           ? Aggregator.Keys.dev()
           : Aggregator.Keys.from(process.config());
-      Aggregator aggregator = Aggregator.start(process.system(), process.deployment(), process.genesis(), keys,
-          process.dataSource());
-      process.serve(null, () -> Map.of("aggregator", aggregator.status()),
-          () -> aggregator.stop().toCompletableFuture().join());
+      Aggregator aggregator = Aggregator.start(process.system(),
+          process.rollup(process.config().getInt("zkchain.execution.trie-cache-nodes")), keys);
+      process.serve(RoleProcess.Serving.of(null, () -> Map.of("aggregator", aggregator.status()),
+          () -> aggregator.stop().toCompletableFuture().join()));
       return new AggregatorRole(process, aggregator);
     } catch (RuntimeException e) {
       process.close();

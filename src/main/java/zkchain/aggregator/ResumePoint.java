@@ -13,12 +13,13 @@ import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
+import zkchain.derive.L1Block;
+import zkchain.derive.L1Position;
+import zkchain.derive.L1View;
 import zkchain.execution.NodeStore;
-import zkchain.l1.L1Block;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.RollupEvent;
 import zkchain.l1.ZkChainRollup;
-import zkchain.node.BatchExecution.L1View;
 import zkchain.protocol.Hash32;
 
 /**
@@ -33,10 +34,14 @@ record ResumePoint(L1Block block, L1View view, SequenceBoundaries.Boundary bound
   private static final Logger log = LoggerFactory.getLogger(ResumePoint.class);
 
   static ResumePoint genesis(L1Deployment d) {
-    String zero = Hash32.ZERO.hex();
-    return new ResumePoint(new L1Block(d.deployBlock(), d.deployBlockHash()),
-        new L1View(0, d.genesisRoot(), zero, 0, d.trustedSequencer()),
-        new SequenceBoundaries.Boundary(0, d.genesisRoot(), zero, d.deployBlock()));
+    L1Position at = L1Position.atDeployment(d);
+    return new ResumePoint(at.chain().get(0), at.checkpoints().firstEntry().getValue(),
+        new SequenceBoundaries.Boundary(0, d.genesisRoot(), Hash32.ZERO.hex(), d.deployBlock()));
+  }
+
+  /** Where the derivation begins from this point. */
+  L1Position position() {
+    return L1Position.at(block, view);
   }
 
   static ResumePoint find(Web3j web3j, ZkChainRollup rollup, L1Deployment d, NodeStore store, int chunkSize)

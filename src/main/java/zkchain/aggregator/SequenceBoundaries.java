@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
-import zkchain.l1.L1Step;
+import zkchain.derive.BatchExecution;
+import zkchain.derive.L1Step;
 import zkchain.l1.RollupEvent;
-import zkchain.node.BatchExecution;
 
 /**
  * The sequence boundaries (last batch of a SequenceBatches call) the aggregator has executed
@@ -49,8 +49,8 @@ public record SequenceBoundaries(NavigableMap<Long, Boundary> byBatch) {
     }
     if (!(planned.step() instanceof L1Step.Advance advance)) return this;
     Map<Long, String> roots = new HashMap<>();
-    for (BatchExecution.Delivery d : planned.deliveries()) {
-      if (d instanceof BatchExecution.VirtualizeBatch v) roots.put(v.number(), v.stateRoot());
+    for (BatchExecution.Derived d : planned.derived()) {
+      if (d instanceof BatchExecution.SequencedBatch v) roots.put(v.batch().number(), v.stateRoot().hex());
     }
     TreeMap<Long, Boundary> m = new TreeMap<>(byBatch);
     for (RollupEvent e : advance.events()) {

@@ -10,15 +10,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import zkchain.DevKeys;
-import zkchain.Main;
 import zkchain.aggregator.AggregatorRole;
+import zkchain.batch.StageHeads;
+import zkchain.derive.L1Status;
+import zkchain.devnet.Anvil;
 import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
-import zkchain.l1.Anvil;
+import zkchain.infra.Database;
 import zkchain.l1.Deployer;
-import zkchain.node.Database;
-import zkchain.node.L1Status;
-import zkchain.node.StageHeads;
 import zkchain.node.ZkChainNode;
 import zkchain.sequencer.SequencerRole;
 
@@ -57,7 +56,7 @@ public final class Devnet implements AutoCloseable {
   }
 
   private void boot(Map<String, Object> flags, File configFile, PrintStream out) throws IOException {
-    Config cli = Main.loadConfig(flags, configFile);
+    Config cli = zkchain.runtime.Configuration.load(flags, configFile);
     Path dir = Path.of(cli.getString("zkchain.data-dir")).toAbsolutePath().resolve("devnet");
     clear(dir);
     Files.createDirectories(dir);
@@ -106,15 +105,15 @@ public final class Devnet implements AutoCloseable {
     o.put("zkchain.l1.url", l1Url);
     o.put("zkchain.l1.rollup-file", rollupFile.toString());
     o.put("zkchain.feed.client.urls", feeds);
-    return Main.loadConfig(o, configFile);
+    return zkchain.runtime.Configuration.load(o, configFile);
   }
 
   /** One line of what the devnet is doing: the node's stage heads and the load. */
   public String line(long seconds, long transfersLastSecond) {
     var heads = StageHeads.read(Database.get(node.system()).dataSource());
-    var l1 = L1Status.get(node.system()).snapshot();
+    long l1Head = node.l1().map(L1Status.Snapshot::l1Head).orElse(0L);
     return String.format("[%4ds] batches: trusted %d  virtual %d  consolidated %d | %d transfers/s (%d sent) | L1 block %d",
-        seconds, heads.trusted(), heads.virtual(), heads.consolidated(), transfersLastSecond, load.sent(), l1.l1Head());
+        seconds, heads.trusted(), heads.virtual(), heads.consolidated(), transfersLastSecond, load.sent(), l1Head);
   }
 
   public long transfersSent() {

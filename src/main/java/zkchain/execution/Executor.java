@@ -10,8 +10,8 @@ import zkchain.protocol.BatchTransactions;
 import zkchain.protocol.Hash32;
 import zkchain.protocol.SkipReason;
 import zkchain.protocol.Transaction;
-import zkchain.protocol.TransactionDecoder;
 import zkchain.protocol.TransactionDecoder.Decoded;
+import zkchain.protocol.TransactionDecoder;
 
 /**
  * The state transition of PROTOCOL.md §2: executes a batch on the state at its parent root and

@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.FeedMessage.Heartbeat;
 
 /**

@@ -27,9 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zkchain.feed.FeedMetrics.Rejection;
 import zkchain.protocol.Address;
-import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.FeedMessage.Heartbeat;
+import zkchain.protocol.FeedMessage;
 
 /**
  * The node's side of the sequencer feed (PROTOCOL.md §6): the verified batches of one or more

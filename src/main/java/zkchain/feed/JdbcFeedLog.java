@@ -16,8 +16,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.FeedMessage;
 
 /**
  * {@link FeedLog} in the node's database, table {@code feed_batch} (db/*-schema.sql).

@@ -29,12 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.StreamSupport;
-import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.State;
-import zkchain.node.L1Status;
-import zkchain.node.LiveHeads;
-import zkchain.node.Readiness;
-import zkchain.node.StageHeads;
+import zkchain.batch.BatchEntity;
+import zkchain.batch.LiveHeads;
+import zkchain.batch.StageHeads;
 
 /**
  * The node's management HTTP API: batch entities and their journal, the stage heads, and Akka
@@ -52,18 +50,18 @@ public final class ManagementRoutes extends AllDirectives {
 
   private final Route extra;
   private final java.util.function.Supplier<Map<String, Object>> extraStatus;
-
-  public ManagementRoutes(ActorSystem<?> system) {
-    this(system, null, Map::of);
-  }
+  private final java.util.function.Supplier<List<Readiness.Check>> roleChecks;
 
   /**
    * @param extra more routes on the same port (the node's feed), or null
-   * @param extraStatus more sections of /status, by name
+   * @param extraStatus the role's own sections of /status, by name (l1, feed, sequencer, ...)
+   * @param roleChecks the role's own readiness checks, besides the ones every process has
    */
-  public ManagementRoutes(ActorSystem<?> system, Route extra, java.util.function.Supplier<Map<String, Object>> extraStatus) {
+  public ManagementRoutes(ActorSystem<?> system, Route extra, java.util.function.Supplier<Map<String, Object>> extraStatus,
+                          java.util.function.Supplier<List<Readiness.Check>> roleChecks) {
     this.extra = extra;
     this.extraStatus = extraStatus;
+    this.roleChecks = roleChecks;
     this.system = system;
     this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
     this.readJournal = PersistenceQuery.get(Adapter.toClassic(system))
@@ -157,7 +155,7 @@ public final class ManagementRoutes extends AllDirectives {
       LiveHeads.Reading reading = LiveHeads.get(system).reading();
       var body = new LinkedHashMap<String, Object>();
       body.put("role", role);
-      List<Readiness.Check> checks = Readiness.checks(system);
+      List<Readiness.Check> checks = Readiness.checks(system, roleChecks);
       body.put("degraded", checks.stream().filter(c -> !c.ok())
           .map(c -> Map.of("check", c.name(), "why", c.detail())).toList());
       // only a node keeps batch entities; a sequencer or aggregator reports its own section instead
@@ -176,8 +174,6 @@ public final class ManagementRoutes extends AllDirectives {
       database.put("reachable", problem.isEmpty());
       database.put("problem", problem.orElse(null));
       body.put("database", database);
-      var l1 = L1Status.get(system).snapshot();
-      if (l1.enabled()) body.put("l1", l1(l1));
       body.putAll(extras);
       body.put("cluster", cluster());
       return completeOK(body, Jackson.marshaller(JSON));
@@ -198,7 +194,7 @@ public final class ManagementRoutes extends AllDirectives {
 
   /** 200 when every check passes, else 503 naming the failing ones; always JSON. */
   private Route ready() {
-    List<Readiness.Check> checks = Readiness.checks(system);
+    List<Readiness.Check> checks = Readiness.checks(system, roleChecks);
     var body = new LinkedHashMap<String, Object>();
     boolean ready = checks.stream().allMatch(Readiness.Check::ok);
     body.put("ready", ready);
@@ -217,29 +213,6 @@ public final class ManagementRoutes extends AllDirectives {
           + " that differs from the node's own (both in /batches/" + heads.firstStateRootMismatch()
           + "); the Consolidated head stops below it and the node reports itself not ready");
     }
-    return out;
-  }
-
-  private Map<String, Object> l1(L1Status.Snapshot l1) {
-    var out = new LinkedHashMap<String, Object>();
-    out.put("rollup", l1.rollup());
-    out.put("head", l1.l1Head());
-    out.put("processedBlock", l1.processedBlock());
-    out.put("lag", l1.lag());
-    out.put("virtualHead", l1.virtualHead());
-    out.put("verifiedHead", l1.verifiedHead());
-    out.put("trustedSequencer", l1.trustedSequencer());
-    out.put("reorgs", l1.reorgs());
-    out.put("lastReorgDepth", l1.lastReorgDepth());
-    out.put("maxReorgDepth", l1.maxReorgDepth());
-    out.put("refusedCommands", l1.refusedCommands());
-    out.put("lastError", l1.lastError());
-    out.put("lastErrorAt", l1.lastErrorAt());
-    out.put("halted", l1.halted());
-    var spent = new LinkedHashMap<String, Double>();
-    L1Status.get(system).secondsSpent().forEach((stage, seconds) ->
-        spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
-    out.put("secondsSpent", spent);
     return out;
   }
 

@@ -16,17 +16,22 @@ import java.util.function.Function;
 import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import zkchain.batch.BatchEntity;
+import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity.State;
-import zkchain.node.BatchExecution.ConsolidateRange;
-import zkchain.node.BatchExecution.Delivery;
-import zkchain.node.BatchExecution.UndoBlocks;
-import zkchain.node.BatchExecution.VirtualizeBatch;
+import zkchain.batch.BatchEntity;
+import zkchain.derive.BatchExecution.Derived;
+import zkchain.derive.BatchExecution.OrphanedBlocks;
+import zkchain.derive.BatchExecution.SequencedBatch;
+import zkchain.derive.BatchExecution.VerifiedRange;
+import zkchain.derive.BatchExecution;
+import zkchain.derive.L1Status;
+import zkchain.l1.L1Log;
 
 /**
- * Delivers a step's commands to the batch entities, at least once: many batches at a time, each
- * batch's commands in order, and one kind of command after the other so a batch is Virtual
- * before it is Consolidated. The step is done when every entity has answered.
+ * Delivers what an L1 step means to the batch entities, at least once, as their commands: a
+ * sequenced batch is Virtualize, a verified range Consolidate, orphaned blocks UndoL1Block. Many
+ * batches at a time, each batch's commands in order, and one kind after the other so a batch is
+ * Virtual before it is Consolidated. The step is done when every entity has answered.
  *
  * <p>A refusal is logged once and counted; it never stops the sync (the entity says why, and a
  * re-delivery of the same fact is always accepted).
@@ -37,17 +42,19 @@ public final class BatchDelivery {
   private final ActorSystem<?> system;
   private final int parallelism;
   private final Duration timeout;
+  private final L1Status status;
 
-  public BatchDelivery(ActorSystem<?> system, int parallelism, Duration timeout) {
+  public BatchDelivery(ActorSystem<?> system, int parallelism, Duration timeout, L1Status status) {
     this.system = system;
     this.parallelism = parallelism;
     this.timeout = timeout;
+    this.status = status;
   }
 
   public CompletionStage<BatchExecution.Planned> deliver(BatchExecution.Planned planned) {
     CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
     AtomicBoolean trustedReorg = new AtomicBoolean(false);
-    for (List<Delivery> run : runsOfOneKind(planned.deliveries())) {
+    for (List<Derived> run : runsOfOneKind(planned.derived())) {
       done = done.thenCompose(d -> Source.from(run)
           .mapAsync(parallelism, delivery -> deliverOne(delivery, trustedReorg))
           .runWith(Sink.ignore(), system));
@@ -59,40 +66,45 @@ public final class BatchDelivery {
         .thenApply(d -> planned);
   }
 
-  private CompletionStage<Done> deliverOne(Delivery delivery, AtomicBoolean trustedReorg) {
-    if (delivery instanceof VirtualizeBatch v) {
-      return ask(v.number(), r -> new BatchEntity.Virtualize(v.data(), v.stateRoot(), v.accInputHash(), v.l1(), r))
+  private CompletionStage<Done> deliverOne(Derived delivery, AtomicBoolean trustedReorg) {
+    if (delivery instanceof SequencedBatch v) {
+      long number = v.batch().number();
+      BatchEntity.BatchData data = new BatchEntity.BatchData(Numeric.toHexString(v.batch().transactions()),
+          v.batch().timestamp(), v.batch().coinbase().hex(), BatchEntity.Source.L1);
+      BatchEntity.L1Ref l1 = ref(v.l1());
+      return ask(number, r -> new BatchEntity.Virtualize(data, v.stateRoot().hex(), v.accInputHash().hex(), l1, r))
           .thenApply(s -> {
-            if (s != null && v.l1().equals(s.current().virtualL1()) && s.current().trustedReorg() != null
-                && s.current().trustedReorg().l1().equals(v.data())) {
-              log.warn("trusted reorg of batch {}: L1 block {} sequenced different {}", v.number(),
-                  v.l1().blockNumber(), s.current().trustedReorg().differingFields());
+            if (s != null && l1.equals(s.current().virtualL1()) && s.current().trustedReorg() != null
+                && s.current().trustedReorg().l1().equals(data)) {
+              log.warn("trusted reorg of batch {}: L1 block {} sequenced different {}", number,
+                  l1.blockNumber(), s.current().trustedReorg().differingFields());
               trustedReorg.set(true);
             }
             return Done.getInstance();
           });
     }
-    if (delivery instanceof ConsolidateRange c) {
+    if (delivery instanceof VerifiedRange c) {
       return consolidate(c);
     }
-    UndoBlocks u = (UndoBlocks) delivery;
+    OrphanedBlocks u = (OrphanedBlocks) delivery;
     return Source.from(LongStream.rangeClosed(u.fromBatch(), u.toBatch()).boxed().toList())
         .mapAsync(parallelism, n -> undo(n, u.blockHashes()))
         .runWith(Sink.ignore(), system);
   }
 
   /** The range's last batch first: its root is the one L1 verified; a mismatch stops the range there. */
-  private CompletionStage<Done> consolidate(ConsolidateRange c) {
-    return ask(c.toBatch(), r -> new BatchEntity.Consolidate(c.verifiedRoot(), c.l1(), r))
+  private CompletionStage<Done> consolidate(VerifiedRange c) {
+    BatchEntity.L1Ref l1 = ref(c.l1());
+    return ask(c.toBatch(), r -> new BatchEntity.Consolidate(c.verifiedRoot().hex(), l1, r))
         .thenCompose(last -> {
           if (last != null && last.current().stateRootMismatch() != null) {
             log.error("state root mismatch at batch {}: L1 verified {} in L1 block {}, the node computed {}; "
-                    + "the Consolidated head stops below it", c.toBatch(), c.verifiedRoot(), c.l1().blockNumber(),
+                    + "the Consolidated head stops below it", c.toBatch(), c.verifiedRoot(), l1.blockNumber(),
                 last.current().stateRoot());
             return CompletableFuture.completedFuture(Done.getInstance());
           }
           return Source.from(LongStream.range(c.afterBatch() + 1, c.toBatch()).boxed().toList())
-              .mapAsync(parallelism, n -> ask(n, r -> new BatchEntity.Consolidate(null, c.l1(), r)))
+              .mapAsync(parallelism, n -> ask(n, r -> new BatchEntity.Consolidate(null, l1, r)))
               .runWith(Sink.ignore(), system);
         });
   }
@@ -123,14 +135,18 @@ public final class BatchDelivery {
     return BatchEntity.ref(system, number).<StatusReply<State>>ask(command::apply, timeout).thenApply(reply -> {
       if (reply.isSuccess()) return reply.getValue();
       log.warn("batch {} refused an L1 command: {}", number, reply.getError().getMessage());
-      L1Status.get(system).refused();
+      status.refused();
       return null;
     });
   }
 
-  private static List<List<Delivery>> runsOfOneKind(List<Delivery> deliveries) {
-    List<List<Delivery>> runs = new ArrayList<>();
-    for (Delivery d : deliveries) {
+  private static BatchEntity.L1Ref ref(L1Log log) {
+    return new BatchEntity.L1Ref(log.blockNumber(), log.blockHash(), log.txHash(), log.logIndex());
+  }
+
+  private static List<List<Derived>> runsOfOneKind(List<Derived> deliveries) {
+    List<List<Derived>> runs = new ArrayList<>();
+    for (Derived d : deliveries) {
       if (runs.isEmpty() || runs.get(runs.size() - 1).get(0).getClass() != d.getClass()) runs.add(new ArrayList<>());
       runs.get(runs.size() - 1).add(d);
     }

@@ -1,95 +1,97 @@
 package zkchain.node;
 
 import akka.actor.typed.ActorSystem;
-import akka.http.javadsl.Http;
-import akka.http.javadsl.ServerBinding;
 import com.typesafe.config.Config;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import zkchain.batch.BatchEntity;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import zkchain.batch.StageHeads;
+import zkchain.derive.L1Status;
 import zkchain.feed.FeedServer;
 import zkchain.feed.FeedSource;
-import zkchain.http.ManagementRoutes;
+import zkchain.http.Readiness;
+import zkchain.infra.L1Client;
+import zkchain.runtime.RoleProcess;
+import zkchain.runtime.Rollup;
 
 /**
- * One running node: its actor system (a cluster member), the sharded batch entities, the stage
- * heads projection and the management HTTP API. The ingest streams of the feed and of L1 deliver
- * their commands to the batch entities of this system.
+ * One running node: a zk-chain process (cluster member, batch entities, management HTTP) with the
+ * stage heads projection, and, when L1 is configured, its two doors into the batch entities: the
+ * L1 door (derivation: Virtual, Consolidated) and the feed door (Trusted), whose accepted batches
+ * it serves on its own /feed.
  */
 public final class ZkChainNode implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ZkChainNode.class);
+  private final RoleProcess process;
+  private final L1Door l1;
 
-  private final ActorSystem<Void> system;
-  private final ServerBinding binding;
-  private final L1Sync l1;
-  private final FeedSync feed;
-
-  private ZkChainNode(ActorSystem<Void> system, ServerBinding binding, L1Sync l1, FeedSync feed) {
-    this.system = system;
-    this.binding = binding;
+  private ZkChainNode(RoleProcess process, L1Door l1) {
+    this.process = process;
     this.l1 = l1;
-    this.feed = feed;
   }
 
-  /** Starts a node on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
+  /** Starts a node on a resolved configuration (see {@link zkchain.runtime.Configuration#load}). */
   public static ZkChainNode start(Config config) {
-    ActorSystem<Void> system = Boot.system(config);
-    Config full = system.settings().config();
+    RoleProcess process = RoleProcess.boot(config);
+    ActorSystem<Void> system = process.system();
+    Config full = process.config();
     try {
-      BatchEntity.init(system);
       StageHeads.init(system);
-      // The feed needs the rollup (chain id, trusted sequencer, genesis): it comes with L1.
-      if (!FeedSource.Settings.urls(full).isEmpty() && full.getString("zkchain.l1.url").isEmpty()) {
-        throw new IllegalArgumentException("--feed needs --l1 URL and --rollup FILE: a feed batch is checked "
-            + "against the rollup's trusted sequencer and chain id");
+      if (full.getString("zkchain.l1.url").isEmpty()) {
+        // The feed needs the rollup (chain id, trusted sequencer, genesis): it comes with L1.
+        if (!FeedSource.Settings.urls(full).isEmpty()) {
+          throw new IllegalArgumentException("--feed needs --l1 URL and --rollup FILE: a feed batch is checked "
+              + "against the rollup's trusted sequencer and chain id");
+        }
+        process.serve(RoleProcess.Serving.of(null, Map::of, () -> {}));
+        return new ZkChainNode(process, null);
       }
-      L1Sync l1 = L1Sync.startIfConfigured(system);
-      FeedSync feed = l1 == null ? null : FeedSync.start(system, l1.chain());
-      ManagementRoutes routes = feed == null
-          ? new ManagementRoutes(system)
-          : new ManagementRoutes(system,
-              new FeedServer(system, feed.feedLog(), FeedServer.Settings.from(full)).route(),
-              () -> Map.of("feed", feed.status()));
-      Config http = full.getConfig("zkchain.http");
-      ServerBinding binding = Http.get(system)
-          .newServerAt(http.getString("interface"), http.getInt("port"))
-          .bind(routes.routes())
-          .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      log.info("zk-chain {} up: management HTTP on http://{}:{}{}, database {}", full.getString("zkchain.role"),
-          http.getString("interface"), binding.localAddress().getPort(), feed == null ? "" : " (feed on /feed)",
-          Database.get(system).kind());
-      return new ZkChainNode(system, binding, l1, feed);
-    } catch (Exception e) {
-      system.terminate();
+      Rollup rollup = process.rollup(full.getInt("zkchain.execution.trie-cache-nodes"));
+      L1Door l1 = L1Door.start(system, rollup, L1Client.connect(full, "node"));
+      FeedDoor feed = FeedDoor.start(system, rollup, l1.status());
+      process.serve(new RoleProcess.Serving(
+          new FeedServer(system, feed.feedLog(), FeedServer.Settings.from(full)).route(),
+          () -> {
+            Map<String, Object> sections = new LinkedHashMap<>();
+            sections.put("l1", l1.status().section());
+            sections.put("feed", feed.status());
+            return sections;
+          },
+          () -> {
+            String halted = l1.status().snapshot().halted();
+            return List.of(new Readiness.Check("l1", halted == null,
+                halted == null ? "syncing" : "the L1 sync halted: " + halted));
+          },
+          () -> {
+            feed.close();
+            l1.close();
+          }));
+      return new ZkChainNode(process, l1);
+    } catch (RuntimeException e) {
+      process.close();
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
     }
   }
 
   public ActorSystem<Void> system() {
-    return system;
+    return process.system();
+  }
+
+  /** How the node's L1 derivation is doing; empty without L1. */
+  public java.util.Optional<L1Status.Snapshot> l1() {
+    return java.util.Optional.ofNullable(l1).map(door -> door.status().snapshot());
   }
 
   public int httpPort() {
-    return binding.localAddress().getPort();
+    return process.httpPort();
   }
 
   public String httpUrl() {
-    return "http://" + binding.localAddress().getHostString() + ":" + httpPort();
+    return process.httpUrl();
   }
 
-  /** Stops the system (coordinated shutdown) and waits for it. */
+  /** Stops in order: no new requests, the feed and L1 doors, then the actor system. */
   @Override
   public void close() {
-    if (feed != null) feed.close();
-    if (l1 != null) l1.close();
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS);
-    } catch (Exception e) {
-      log.warn("the node did not stop within 30 s: {}", e.toString());
-    }
+    process.close();
   }
 }

@@ -1,8 +1,8 @@
 package zkchain.protocol;
 
-import java.math.BigInteger;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.math.BigInteger;
 import java.util.Arrays;
 import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;

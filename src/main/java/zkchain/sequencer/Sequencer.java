@@ -35,18 +35,19 @@ import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.http.HttpService;
 import zkchain.execution.Account;
 import zkchain.execution.CachingNodeStore;
 import zkchain.execution.Genesis;
 import zkchain.execution.JdbcNodeStore;
 import zkchain.execution.NodeStore;
+import zkchain.infra.L1Client;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Sender;
 import zkchain.l1.ZkChainRollup;
 import zkchain.protocol.Address;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.Hash32;
+import zkchain.runtime.Rollup;
 
 /**
  * The trusted sequencer role: admits transactions over JSON-RPC into the open batch, closes,
@@ -97,16 +98,24 @@ public final class Sequencer {
    * Starts the sequencer with the system's configuration: {@code zkchain.l1.url} and
    * {@code zkchain.sequencer} (conf/sequencer.conf's defaults under whatever is set).
    */
-  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, L1Deployment deployment,
-      Genesis genesis, Credentials sequencerKey) {
+  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, Rollup rollup,
+      Credentials sequencerKey) {
     var config = system.settings().config();
     String l1Url = config.getString("zkchain.l1.url");
     if (l1Url.isEmpty()) throw new IllegalArgumentException("the sequencer needs L1: set zkchain.l1.url (--l1 URL)");
-    return start(system, dataSource, deployment, genesis, sequencerKey, l1Url, SequencerSettings.from(config));
+    return start(system, dataSource, rollup, sequencerKey, l1Url, SequencerSettings.from(config));
+  }
+
+  /** As {@link #start(ActorSystem, DataSource, Rollup, Credentials, String, SequencerSettings)} on a node store of its own. */
+  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, L1Deployment deployment,
+      Genesis genesis, Credentials sequencerKey, String l1Url, SequencerSettings settings) {
+    Rollup rollup = Rollup.open(deployment, genesis,
+        new CachingNodeStore(new JdbcNodeStore(dataSource), settings.trieCacheNodes()));
+    return start(system, dataSource, rollup, sequencerKey, l1Url, settings);
   }
 
   /**
-   * Starts the sequencer: checks the genesis, the key and the database against the deployment,
+   * Starts the sequencer on {@code chain} (its genesis already checked): checks the key and the database against the deployment,
    * resumes after the last persisted batch, and starts sequencing on L1 (when enabled). Blocks
    * while it reads L1 and the database; call it at boot, not from an actor. The JSON-RPC route is
    * {@link #rpcRoute()}; {@link #bindRpc()} serves it on the configured interface and port.
@@ -115,19 +124,13 @@ public final class Sequencer {
    * @param sequencerKey the L1 trusted sequencer's key: signs the feed and pays for sequenceBatches
    * @param l1Url the L1 JSON-RPC endpoint the deployment lives on
    */
-  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, L1Deployment deployment,
-      Genesis genesis, Credentials sequencerKey, String l1Url, SequencerSettings settings) {
-    if (genesis.chainId() != deployment.l2ChainId()) {
-      throw new IllegalArgumentException("the genesis is for chain " + genesis.chainId() + ", the rollup at "
-          + deployment.rollup() + " for chain " + deployment.l2ChainId());
-    }
-    NodeStore store = new CachingNodeStore(new JdbcNodeStore(dataSource), settings.trieCacheNodes());
-    Hash32 genesisRoot = genesis.write(store);
-    if (!genesisRoot.equals(Hash32.of(deployment.genesisRoot()))) {
-      throw new IllegalArgumentException("the genesis has state root " + genesisRoot + ", the rollup at "
-          + deployment.rollup() + " was deployed with " + deployment.genesisRoot());
-    }
-    Web3j web3j = Web3j.build(new HttpService(l1Url));
+  public static Sequencer start(ActorSystem<?> system, DataSource dataSource, Rollup chain,
+      Credentials sequencerKey, String l1Url, SequencerSettings settings) {
+    L1Deployment deployment = chain.deployment();
+    Genesis genesis = chain.genesis();
+    NodeStore store = chain.store();
+    Hash32 genesisRoot = chain.genesisRoot();
+    Web3j web3j = L1Client.connect(l1Url, system.settings().config().getDuration("zkchain.l1.request-timeout"));
     try {
       L1Sender sender = L1Sender.of(web3j, sequencerKey);
       ZkChainRollup rollup = ZkChainRollup.at(sender, deployment.rollup());
@@ -137,7 +140,7 @@ public final class Sequencer {
             + rollup.trustedSequencer() + ": nodes would refuse every batch it signs");
       }
       SequencerBatchStore batches = new SequencerBatchStore(dataSource);
-      BatchCloser closer = new BatchCloser(new zkchain.execution.Executor(store, genesis.chainConfig()),
+      BatchCloser closer = new BatchCloser(chain.executor(),
           genesis.chainId(), sequencerKey.getEcKeyPair());
       SequencerHead genesisHead = SequencerHead.genesis(genesisRoot, rollup.lastTimestamp());
       SequencerHead lastClosed = batches.last().map(SequencerHead::of).orElse(genesisHead);
@@ -149,9 +152,9 @@ public final class Sequencer {
         new L1Recovery(rollup, deployment.deployBlock(), batches, closer).recover(lastClosed, onL1, l1Head);
       }
       Address coinbase = settings.coinbase().map(Address::of).orElse(sequencerAddress);
-      String dispatcher = dispatcher(system, SequencerSettings.DISPATCHER);
+      String dispatcher = SequencerSettings.DISPATCHER;
       Executor blocking = system.dispatchers().lookup(
-          DispatcherSelector.fromConfig(dispatcher(system, SequencerSettings.BLOCKING_DISPATCHER)));
+          DispatcherSelector.fromConfig(SequencerSettings.BLOCKING_DISPATCHER));
 
       BatchSequencer.Setup setup = new BatchSequencer.Setup(store, genesis.chainConfig(), coinbase, closer, batches,
           new PendingTransactionStore(dataSource), genesisHead, latestL1Timestamp(web3j), settings.maxTransactions(),
@@ -182,13 +185,6 @@ public final class Sequencer {
       web3j.shutdown();
       throw e;
     }
-  }
-
-  /** The sequencer's own dispatcher when conf/sequencer.conf is included, else the node's blocking one. */
-  private static String dispatcher(ActorSystem<?> system, String path) {
-    if (system.settings().config().hasPath(path)) return path;
-    log.warn("{} is not configured (include sequencer.conf); using zkchain.blocking-dispatcher", path);
-    return "zkchain.blocking-dispatcher";
   }
 
   /** Every closed batch from {@code number} on, in order: the persisted ones, then each new one as it closes. */

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import zkchain.l1.L1Sender.SignedTransaction;
-import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.FeedMessage;
 import zkchain.protocol.Hash32;
 
 /**

@@ -9,8 +9,9 @@ import org.web3j.crypto.Credentials;
 import zkchain.DevKeys;
 import zkchain.feed.FeedLog;
 import zkchain.feed.FeedServer;
-import zkchain.node.RoleProcess;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.runtime.RoleProcess;
+import zkchain.runtime.Rollup;
 
 /** `zkchain sequencer`: the trusted sequencer, its JSON-RPC for wallets and its feed on /feed. */
 public final class SequencerRole implements AutoCloseable {
@@ -30,14 +31,14 @@ public final class SequencerRole implements AutoCloseable {
       Config c = process.config();
       String key = c.getString("zkchain.sequencer.key");
       Credentials credentials = Credentials.create(key.isEmpty() ? DevKeys.key(DevKeys.SEQUENCER) : key);
-      Sequencer sequencer = Sequencer.start(process.system(), process.dataSource(), process.deployment(),
-          process.genesis(), credentials);
+      Rollup rollup = process.rollup(SequencerSettings.from(c).trieCacheNodes());
+      Sequencer sequencer = Sequencer.start(process.system(), process.dataSource(), rollup, credentials);
       int rpcPort = sequencer.bindRpc().toCompletableFuture().join().localAddress().getPort();
       FeedServer feed = new FeedServer(process.system(), new ClosedBatches(sequencer), FeedServer.Settings.from(c));
-      process.serve(feed.route(), () -> Map.of("sequencer", status(sequencer, rpcPort)), () -> {
+      process.serve(RoleProcess.Serving.of(feed.route(), () -> Map.of("sequencer", status(sequencer, rpcPort)), () -> {
         feed.closeConnections(); // open WebSockets outlive the unbinding
         sequencer.stop().toCompletableFuture().join();
-      });
+      }));
       return new SequencerRole(process, sequencer, rpcPort);
     } catch (RuntimeException e) {
       process.close();

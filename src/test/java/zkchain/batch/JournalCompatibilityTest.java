@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import zkchain.node.Database;
+import zkchain.infra.Database;
 import zkchain.node.ZkChainNode;
 import zkchain.testing.TestDatabases;
 import zkchain.testing.TestNodes;

@@ -3,7 +3,6 @@ package zkchain.batch;
 import static zkchain.testing.TestNodes.ask;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ import zkchain.batch.BatchEntity.RecordTrusted;
 import zkchain.batch.BatchEntity.Source;
 import zkchain.batch.BatchEntity.UndoL1Block;
 import zkchain.batch.BatchEntity.Virtualize;
-import zkchain.node.Database;
+import zkchain.infra.Database;
 import zkchain.node.ZkChainNode;
 import zkchain.testing.TestNodes;
 

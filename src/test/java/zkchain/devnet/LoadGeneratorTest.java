@@ -10,7 +10,7 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
-import zkchain.l1.Anvil;
+import zkchain.devnet.Anvil;
 
 /** The load generator against anvil, which speaks the same wallet JSON-RPC as the sequencer. */
 class LoadGeneratorTest {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.utils.Numeric;
-import zkchain.l1.Anvil;
+import zkchain.devnet.Anvil;
 import zkchain.protocol.Address;
 import zkchain.protocol.Batch;
 import zkchain.protocol.BatchTransactions;

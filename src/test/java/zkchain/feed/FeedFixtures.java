@@ -29,7 +29,7 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.web3j.crypto.Credentials;
 import zkchain.DevKeys;
-import zkchain.node.Database;
+import zkchain.infra.Database;
 import zkchain.protocol.Address;
 import zkchain.protocol.Batch;
 import zkchain.protocol.FeedMessage.BatchMessage;

@@ -2,8 +2,8 @@ package zkchain.feed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static zkchain.feed.FeedFixtures.await;
 import static zkchain.feed.FeedFixtures.batch;
 import static zkchain.feed.FeedFixtures.batches;

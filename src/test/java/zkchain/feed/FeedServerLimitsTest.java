@@ -19,8 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import zkchain.feed.FeedFixtures.RawClient;
-import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.FeedMessage;
 
 /** The server's bounds: a live client that stops reading is disconnected; connections over the cap get 503. */
 class FeedServerLimitsTest {

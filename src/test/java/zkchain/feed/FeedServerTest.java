@@ -17,8 +17,8 @@ import akka.http.javadsl.model.ws.Message;
 import akka.http.javadsl.model.ws.TextMessage;
 import akka.http.javadsl.model.ws.WebSocketRequest;
 import akka.stream.javadsl.Sink;
-import akka.stream.javadsl.Source;
 import akka.stream.javadsl.SinkQueueWithCancel;
+import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
@@ -27,9 +27,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import zkchain.feed.FeedFixtures.RawClient;
-import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.FeedMessage.Heartbeat;
+import zkchain.protocol.FeedMessage;
 
 /** A feed server on a real port, read by FeedSource and by a raw WebSocket client. */
 class FeedServerTest {

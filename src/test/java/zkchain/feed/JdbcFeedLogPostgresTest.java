@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
-import zkchain.node.Database;
+import zkchain.infra.Database;
 import zkchain.testing.TestDatabases;
 
 /**

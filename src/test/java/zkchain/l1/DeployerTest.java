@@ -22,6 +22,7 @@ import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
+import zkchain.devnet.Anvil;
 
 class DeployerTest {
   static Anvil anvil;

@@ -19,6 +19,7 @@ import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.response.VoidResponse;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
+import zkchain.devnet.Anvil;
 
 /**
  * Revert reasons as L1 nodes report them: in the error's data, or only in its message; and where a

@@ -27,6 +27,7 @@ import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Numeric;
 import zkchain.DevKeys;
 import zkchain.aggregator.AttestationProof;
+import zkchain.devnet.Anvil;
 import zkchain.protocol.AccInputHash;
 import zkchain.protocol.Address;
 import zkchain.protocol.Hash32;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import zkchain.l1.Anvil;
+import zkchain.devnet.Anvil;
 import zkchain.testing.JsonRpcProxy;
 import zkchain.testing.L1Workload;
 import zkchain.testing.TestNodes;

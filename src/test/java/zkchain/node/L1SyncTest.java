@@ -18,9 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.Stage;
-import zkchain.l1.Anvil;
+import zkchain.batch.BatchEntity;
+import zkchain.devnet.Anvil;
+import zkchain.infra.Database;
 import zkchain.testing.L1Workload;
 import zkchain.testing.TcpProxy;
 import zkchain.testing.TestNodes;
@@ -242,7 +243,10 @@ class L1SyncTest {
       root = executor.execute(root, batch).stateRoot();
       acc = zkchain.protocol.AccInputHash.next(acc, batch);
       var message = zkchain.protocol.FeedMessage.BatchMessage.signed(genesis.chainId(), batch, root, acc, sequencerKey);
-      assertEquals(TrustedExecution.Outcome.RECORDED, feed.apply(message).toCompletableFuture().join());
+      var outcome = feed.apply(message).toCompletableFuture().join();
+      // 1 and 2 may be Virtual from L1 already: the feed's same version is then taken without executing it
+      assertTrue(outcome == TrustedExecution.Outcome.RECORDED
+          || (n <= 2 && outcome == TrustedExecution.Outcome.ALREADY_VIRTUAL), "batch " + n + ": " + outcome);
     }
     NodeLifecycleTest.assertHeads(node, 5, 2, 0);
     assertEquals(Stage.TRUSTED, batch(node, 5).stage());

@@ -18,13 +18,13 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import zkchain.batch.BatchEntity;
 import zkchain.batch.BatchEntity.BatchData;
 import zkchain.batch.BatchEntity.Consolidate;
 import zkchain.batch.BatchEntity.L1Ref;
 import zkchain.batch.BatchEntity.RecordTrusted;
 import zkchain.batch.BatchEntity.Stage;
 import zkchain.batch.BatchEntity.Virtualize;
+import zkchain.batch.BatchEntity;
 import zkchain.testing.TestNodes;
 
 /**

@@ -16,14 +16,14 @@ import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
+import zkchain.devnet.Anvil;
 import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
-import zkchain.l1.Anvil;
+import zkchain.infra.Database;
 import zkchain.l1.Deployer;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Sender;
 import zkchain.l1.ZkChainRollup;
-import zkchain.node.Database;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.testing.L1Workload;
 

@@ -28,6 +28,7 @@ import org.web3j.crypto.Credentials;
 import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import zkchain.DevKeys;
+import zkchain.devnet.Anvil;
 import zkchain.execution.ExecutionResult;
 import zkchain.execution.Executor;
 import zkchain.execution.InMemoryNodeStore;
@@ -40,7 +41,6 @@ import zkchain.protocol.Address;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.Hash32;
 import zkchain.protocol.SkipReason;
-import zkchain.l1.Anvil;
 import zkchain.testing.L1Workload;
 
 /**

@@ -1,5 +1,6 @@
 package zkchain.testing;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.pattern.StatusReply;
 import com.typesafe.config.Config;
@@ -14,8 +15,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import akka.actor.typed.ActorRef;
-import zkchain.Main;
 import zkchain.batch.BatchEntity;
 
 /** Starting real nodes in tests: free ports, a data dir of the test's, and HTTP over a real socket. */
@@ -32,7 +31,7 @@ public final class TestNodes {
     o.put("zkchain.http.port", 0);
     o.put("akka.remote.artery.canonical.port", 0);
     o.putAll(extra);
-    return Main.loadConfig(o, null);
+    return zkchain.runtime.Configuration.load(o, null);
   }
 
   public static CompletionStage<BatchEntity.State> ask(

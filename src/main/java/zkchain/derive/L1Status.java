@@ -1,14 +1,18 @@
-package zkchain.node;
+package zkchain.derive;
 
-import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Extension;
-import akka.actor.typed.ExtensionId;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 
-/** How the node's L1 sync is doing, for /status and the log: position, lag, reorgs, the last error. */
-public final class L1Status implements Extension {
+/**
+ * How L1 derivation is doing, for /status, /ready and the log: position, lag, reorgs, the last
+ * error, a halt, and where the time goes. Written by {@link DerivationStream} (and the consumer's
+ * refusals), read by anyone; each change is one named transition of an immutable snapshot.
+ */
+public final class L1Status {
 
   public record Snapshot(
       boolean enabled,
@@ -35,49 +39,61 @@ public final class L1Status implements Extension {
     }
   }
 
-  public static final ExtensionId<L1Status> ID = new ExtensionId<>() {
-    @Override
-    public L1Status createExtension(ActorSystem<?> system) {
-      return new L1Status();
-    }
-  };
-
-  public static L1Status get(ActorSystem<?> system) {
-    return ID.apply(system);
-  }
+  /** Where derivation spends its time, summed over all steps since start. */
+  public enum Stage { L1_READ, EXECUTION, DELIVERY }
 
   private final AtomicReference<Snapshot> current = new AtomicReference<>(Snapshot.disabled());
+  private final Map<Stage, LongAdder> nanos = new EnumMap<>(Stage.class);
 
-  /** Where the sync spends its time, summed over all steps since start. */
-  public enum Stage { L1_READ, EXECUTION, DELIVERY, COMMIT }
-
-  private final java.util.EnumMap<Stage, java.util.concurrent.atomic.LongAdder> nanos = new java.util.EnumMap<>(Stage.class);
-
-  {
-    for (Stage s : Stage.values()) nanos.put(s, new java.util.concurrent.atomic.LongAdder());
-  }
-
-  void spent(Stage stage, long nanoseconds) {
-    nanos.get(stage).add(nanoseconds);
-  }
-
-  /** Seconds spent per stage since start. */
-  public java.util.Map<Stage, Double> secondsSpent() {
-    java.util.Map<Stage, Double> out = new java.util.EnumMap<>(Stage.class);
-    nanos.forEach((stage, adder) -> out.put(stage, adder.sum() / 1e9));
-    return out;
+  public L1Status() {
+    for (Stage s : Stage.values()) nanos.put(s, new LongAdder());
   }
 
   public Snapshot snapshot() {
     return current.get();
   }
 
+  /** Seconds spent per stage since start. */
+  public Map<Stage, Double> secondsSpent() {
+    Map<Stage, Double> out = new EnumMap<>(Stage.class);
+    nanos.forEach((stage, adder) -> out.put(stage, adder.sum() / 1e9));
+    return out;
+  }
+
+  /** The "l1" section of /status. */
+  public Map<String, Object> section() {
+    Snapshot l1 = snapshot();
+    var out = new java.util.LinkedHashMap<String, Object>();
+    out.put("rollup", l1.rollup());
+    out.put("head", l1.l1Head());
+    out.put("processedBlock", l1.processedBlock());
+    out.put("lag", l1.lag());
+    out.put("virtualHead", l1.virtualHead());
+    out.put("verifiedHead", l1.verifiedHead());
+    out.put("trustedSequencer", l1.trustedSequencer());
+    out.put("reorgs", l1.reorgs());
+    out.put("lastReorgDepth", l1.lastReorgDepth());
+    out.put("maxReorgDepth", l1.maxReorgDepth());
+    out.put("refusedCommands", l1.refusedCommands());
+    out.put("lastError", l1.lastError());
+    out.put("lastErrorAt", l1.lastErrorAt());
+    out.put("halted", l1.halted());
+    var spent = new java.util.LinkedHashMap<String, Double>();
+    secondsSpent().forEach((stage, seconds) -> spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
+    out.put("secondsSpent", spent);
+    return out;
+  }
+
+  void spent(Stage stage, long nanoseconds) {
+    nanos.get(stage).add(nanoseconds);
+  }
+
   private void update(UnaryOperator<Snapshot> change) {
     current.updateAndGet(change);
   }
 
-  /** The sync starts at the deployment block, with the deployed trusted sequencer. */
-  void started(String rollup, long deployBlock, String trustedSequencer) {
+  /** Derivation starts at the deployment block, with the deployed trusted sequencer. */
+  public void started(String rollup, long deployBlock, String trustedSequencer) {
     update(s -> new Snapshot(true, rollup, 0, deployBlock, 0, 0, trustedSequencer, 0, 0, 0, 0, null, null, null));
   }
 
@@ -88,16 +104,17 @@ public final class L1Status implements Extension {
         s.refusedCommands(), s.lastError(), s.lastErrorAt(), s.halted()));
   }
 
-  /** One step done: where the sync is, L1's head when the step saw it (-1: unknown), and a reorg's depth (0: none). */
-  void stepped(long l1Head, long processedBlock, BatchExecution.L1View view, int reorgDepth) {
+  /** One step done: where derivation is, and a reorg's depth (0: none). */
+  void stepped(long processedBlock, L1View view, int reorgDepth) {
     boolean reorg = reorgDepth > 0;
-    update(s -> new Snapshot(true, s.rollup(), l1Head >= 0 ? l1Head : s.l1Head(), processedBlock,
+    update(s -> new Snapshot(true, s.rollup(), s.l1Head(), processedBlock,
         view.lastVirtual(), view.lastVerified(), view.trustedSequencer(),
         s.reorgs() + (reorg ? 1 : 0), reorg ? reorgDepth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), reorgDepth),
         s.refusedCommands(), s.lastError(), s.lastErrorAt(), s.halted()));
   }
 
-  void refused() {
+  /** The consumer refused what a step meant (a batch entity said why); counted, never stopping derivation. */
+  public void refused() {
     update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
         s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),
         s.refusedCommands() + 1, s.lastError(), s.lastErrorAt(), s.halted()));
@@ -109,7 +126,7 @@ public final class L1Status implements Extension {
         s.refusedCommands(), message, Instant.now(), s.halted()));
   }
 
-  /** The sync stopped for good (an L1 reorg deeper than the window): /ready fails until an operator acts. */
+  /** Derivation stopped for good (an L1 reorg deeper than the window): /ready fails until an operator acts. */
   void halted(String why) {
     update(s -> new Snapshot(s.enabled(), s.rollup(), s.l1Head(), s.processedBlock(), s.virtualHead(),
         s.verifiedHead(), s.trustedSequencer(), s.reorgs(), s.lastReorgDepth(), s.maxReorgDepth(),

@@ -1,4 +1,4 @@
-package zkchain.l1;
+package zkchain.derive;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package zkchain.l1;
+package zkchain.derive;
 
 /**
  * The L1 sync cannot go on by itself: an L1 reorg deeper than the blocks the node keeps, or L1

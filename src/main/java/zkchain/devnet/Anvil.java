@@ -1,4 +1,4 @@
-package zkchain.l1;
+package zkchain.devnet;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,6 +1,7 @@
-package zkchain.l1;
+package zkchain.derive;
 
 import java.util.List;
+import zkchain.l1.RollupEvent;
 
 /** What following L1 produced this time: new blocks with the rollup's events, an L1 reorg, or nothing yet. */
 public sealed interface L1Step {

@@ -1,4 +1,4 @@
-package zkchain.l1;
+package zkchain.derive;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -9,6 +9,8 @@ import java.util.TreeSet;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.methods.response.EthBlock;
+import zkchain.l1.RollupEvent;
+import zkchain.l1.ZkChainRollup;
 
 /**
  * Follows L1 up to the configured finality, one range of blocks at a time, and reads the rollup's

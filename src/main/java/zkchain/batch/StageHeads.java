@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.batch;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
@@ -21,6 +21,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 import zkchain.batch.BatchEntity;
+import zkchain.infra.DataSourceJdbcSession;
+import zkchain.infra.Database;
 
 /**
  * The highest batch number at each stage, kept by a projection of the batch journal into the

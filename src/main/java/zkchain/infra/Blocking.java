@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.infra;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

@@ -1,16 +1,18 @@
-package zkchain.node;
+package zkchain.runtime;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
+import zkchain.batch.LiveHeads;
+import zkchain.infra.Database;
 
 /** What every role does first: point Akka at the database, apply the schema, start a cluster member. */
 public final class Boot {
   private Boot() {}
 
-  /** A started actor system named zkchain on a resolved configuration (see {@link zkchain.Main#loadConfig}). */
+  /** A started actor system named zkchain on a resolved configuration (see {@link Configuration#load}). */
   public static ActorSystem<Void> system(Config config) {
     Config full = Database.akkaConfig(config).withFallback(config);
     Database.applySchema(full);

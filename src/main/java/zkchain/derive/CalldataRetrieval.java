@@ -1,16 +1,19 @@
-package zkchain.l1;
+package zkchain.derive;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import zkchain.l1.RollupEvent;
+import zkchain.l1.SequenceBatchesCalldata;
+import zkchain.l1.ZkChainRollup;
 
 /**
  * Reads the batch data of every SequenceBatches event from the calldata of the L1 transaction
  * that emitted it (PROTOCOL.md §5): the node trusts no one for Virtual batches.
  */
-public final class SequencedBatchReader {
+public final class CalldataRetrieval {
   private final ZkChainRollup rollup;
 
-  public SequencedBatchReader(ZkChainRollup rollup) {
+  public CalldataRetrieval(ZkChainRollup rollup) {
     this.rollup = rollup;
   }
 

@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.infra;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;

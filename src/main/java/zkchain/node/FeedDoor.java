@@ -4,21 +4,25 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.stream.KillSwitches;
 import akka.stream.RestartSettings;
-import akka.stream.javadsl.RestartSource;
 import akka.stream.UniqueKillSwitch;
 import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.RestartSource;
 import akka.stream.javadsl.Sink;
 import com.typesafe.config.Config;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import zkchain.batch.StageHeads;
+import zkchain.derive.L1Status;
 import zkchain.feed.FeedLog;
 import zkchain.feed.FeedMetrics;
 import zkchain.feed.FeedRelay;
 import zkchain.feed.FeedSource;
 import zkchain.feed.JdbcFeedLog;
+import zkchain.infra.Database;
 import zkchain.protocol.Address;
+import zkchain.runtime.Rollup;
 
 /**
  * The node's feed side: every signed batch it accepts is kept in its feed log, which its own feed
@@ -26,15 +30,15 @@ import zkchain.protocol.Address;
  * sequencer's feed: verified batches are executed and recorded Trusted (or found already on L1),
  * then relayed.
  */
-final class FeedSync implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(FeedSync.class);
+final class FeedDoor implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FeedDoor.class);
 
   private final FeedRelay relay;
   private final FeedMetrics metrics;
   private final TrustedExecution trusted;
   private final UniqueKillSwitch ingest;
 
-  private FeedSync(FeedRelay relay, FeedMetrics metrics, TrustedExecution trusted, UniqueKillSwitch ingest) {
+  private FeedDoor(FeedRelay relay, FeedMetrics metrics, TrustedExecution trusted, UniqueKillSwitch ingest) {
     this.relay = relay;
     this.metrics = metrics;
     this.trusted = trusted;
@@ -53,17 +57,16 @@ final class FeedSync implements AutoCloseable {
     return trusted;
   }
 
-  static FeedSync start(ActorSystem<?> system, L1Sync.Chain chain) {
+  static FeedDoor start(ActorSystem<?> system, Rollup rollup, L1Status l1) {
     Config config = system.settings().config();
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);
     FeedMetrics metrics = new FeedMetrics();
     FeedRelay relay = new FeedRelay(new JdbcFeedLog(db.dataSource(), blocking, config), metrics);
-    TrustedExecution trusted = new TrustedExecution(system, chain.executor(), chain.genesisRoot());
+    TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot());
     List<String> urls = FeedSource.Settings.urls(config);
-    if (urls.isEmpty()) return new FeedSync(relay, metrics, trusted, null);
+    if (urls.isEmpty()) return new FeedDoor(relay, metrics, trusted, null);
 
-    L1Status l1 = L1Status.get(system);
     FeedSource.Settings settings = FeedSource.Settings.from(config);
     // A batch the node cannot execute (its root differs, its parent is unknown) or relay ends the
     // connection: the next one asks again from the batch the node (or its feed log) still needs.
@@ -73,7 +76,7 @@ final class FeedSync implements AutoCloseable {
                 () -> relay.nextBatch(
                     Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead())),
                 () -> Address.of(l1.snapshot().trustedSequencer()),
-                chain.deployment().l2ChainId(), settings, metrics)
+                rollup.chainId(), settings, metrics)
             .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
               if (outcome.relayed()) relay.relay(message);
               if (outcome.needsResync()) throw new FeedResync(message.batch().number(), outcome);
@@ -83,7 +86,7 @@ final class FeedSync implements AutoCloseable {
         .to(Sink.ignore())
         .run(system);
     log.info("following the sequencer feed at {}", urls);
-    return new FeedSync(relay, metrics, trusted, ingest);
+    return new FeedDoor(relay, metrics, trusted, ingest);
   }
 
   /** The "feed" section of /status. */

@@ -1,4 +1,4 @@
-package zkchain.l1;
+package zkchain.derive;
 
 import com.typesafe.config.Config;
 

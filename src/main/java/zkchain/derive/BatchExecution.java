@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.derive;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,59 +6,48 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.web3j.utils.Numeric;
-import zkchain.batch.BatchEntity;
 import zkchain.execution.Executor;
-import zkchain.l1.L1Block;
-import zkchain.l1.L1Chain;
 import zkchain.l1.L1Log;
-import zkchain.l1.L1Step;
 import zkchain.l1.RollupEvent;
 import zkchain.l1.SequenceBatchesCalldata;
-import zkchain.l1.L1SyncHalted;
-import zkchain.l1.SequencedBatchReader;
 import zkchain.protocol.AccInputHash;
 import zkchain.protocol.Address;
 import zkchain.protocol.Batch;
 import zkchain.protocol.Hash32;
 
 /**
- * Executes the batches L1 sequenced, in order, each on the root of the one before, and plans what
- * every batch entity must hear: Virtualize for a sequenced batch, Consolidate for a verified one,
- * an undo for every batch an orphaned L1 block moved.
+ * The third stage of L1 derivation: executes the batches L1 sequenced, in order, each on the root
+ * of the one before, and says what each L1 step means for the batches: a batch sequenced (with
+ * its data and roots), a range verified, the batches an orphaned L1 block moved. Its records
+ * are its own; the node turns them into batch entity commands, the aggregator into proofs.
  *
- * <p>It keeps, per processed L1 block, what the node knew of the rollup after it (an
+ * <p>It keeps, per processed L1 block, what the derivation knew of the rollup after it (an
  * {@link L1View}), so an L1 reorg goes back to the view at the common ancestor and executes
  * again from there: the trie is content-addressed, so nothing is copied. No Akka here.
  */
 public final class BatchExecution {
 
-  /** What L1 said about the rollup up to some block: the Virtual and verified heads and the sequencer. */
-  public record L1View(long lastVirtual, String stateRoot, String accInputHash, long lastVerified,
-                       String trustedSequencer) {}
+  /** What one L1 step means for the batches. */
+  public sealed interface Derived {}
 
-  /** A command for the batch entities, without its reply address. */
-  public sealed interface Delivery {}
+  /** L1 sequenced {@code batch} in the log {@code l1}; executed on its parent, it gives these roots. */
+  public record SequencedBatch(Batch batch, Hash32 stateRoot, Hash32 accInputHash, L1Log l1) implements Derived {}
 
-  public record VirtualizeBatch(long number, BatchEntity.BatchData data, String stateRoot, String accInputHash,
-                                BatchEntity.L1Ref l1) implements Delivery {}
-
-  /** Batches (fromBatch, toBatch] verified by one event; only toBatch has its root on L1. */
-  public record ConsolidateRange(long afterBatch, long toBatch, String verifiedRoot, BatchEntity.L1Ref l1)
-      implements Delivery {}
+  /** Batches (afterBatch, toBatch] verified by one event; only toBatch has its root on L1. */
+  public record VerifiedRange(long afterBatch, long toBatch, Hash32 verifiedRoot, L1Log l1) implements Derived {}
 
   /** Every batch in [fromBatch, toBatch] hears that these blocks (oldest first) are orphaned. */
-  public record UndoBlocks(long fromBatch, long toBatch, List<String> blockHashes) implements Delivery {}
+  public record OrphanedBlocks(long fromBatch, long toBatch, List<String> blockHashes) implements Derived {}
 
   /**
    * What one L1 step means for the batches, and the views to commit with it. {@code readAgain} is
    * null, or why the node stepped back: the step is then a {@link L1Step.Reorg} to an earlier
    * block, and the stream must read L1 again from the committed position.
    */
-  public record Planned(L1Step step, List<Delivery> deliveries, L1View view, NavigableMap<Long, L1View> checkpoints,
+  public record Planned(L1Step step, List<Derived> derived, L1View view, NavigableMap<Long, L1View> checkpoints,
                         String readAgain) {
-    Planned(L1Step step, List<Delivery> deliveries, L1View view, NavigableMap<Long, L1View> checkpoints) {
-      this(step, deliveries, view, checkpoints, null);
+    Planned(L1Step step, List<Derived> derived, L1View view, NavigableMap<Long, L1View> checkpoints) {
+      this(step, derived, view, checkpoints, null);
     }
   }
 
@@ -95,7 +84,7 @@ public final class BatchExecution {
     return checkpoints.lastEntry().getValue();
   }
 
-  public Planned plan(SequencedBatchReader.Retrieved retrieved) {
+  public Planned plan(CalldataRetrieval.Retrieved retrieved) {
     L1Step step = retrieved.step();
     if (step instanceof L1Step.Advance a) {
       TreeMap<Long, L1View> before = new TreeMap<>(checkpoints);
@@ -134,7 +123,7 @@ public final class BatchExecution {
         before.truncateAfter(ancestor.number())));
     String readAgain = why + "; reading L1 again from block " + ancestor.number() + " (step-back " + level + " of "
         + MAX_STEP_BACKS + ")";
-    return new Planned(back.step(), back.deliveries(), back.view(), back.checkpoints(), readAgain);
+    return new Planned(back.step(), back.derived(), back.view(), back.checkpoints(), readAgain);
   }
 
   /** The lowest processed block of the {@code level}-th run of equal Virtual heads, newest run first. */
@@ -155,25 +144,24 @@ public final class BatchExecution {
 
   private Planned advance(L1Step.Advance step, Map<String, SequenceBatchesCalldata.Valid> calldata) {
     L1View view = view();
-    List<Delivery> deliveries = new ArrayList<>();
+    List<Derived> derived = new ArrayList<>();
     for (RollupEvent event : step.events()) {
       if (event instanceof RollupEvent.SequenceBatches s) {
-        view = sequenced(view, s, calldata.get(s.log().txHash()), deliveries);
+        view = sequenced(view, s, calldata.get(s.log().txHash()), derived);
       } else if (event instanceof RollupEvent.VerifyBatchesTrustedAggregator v) {
-        view = verified(view, v, deliveries);
+        view = verified(view, v, derived);
       } else if (event instanceof RollupEvent.SetTrustedSequencer t) {
-        view = new L1View(view.lastVirtual(), view.stateRoot(), view.accInputHash(), view.lastVerified(),
-            t.newTrustedSequencer());
+        view = view.withTrustedSequencer(t.newTrustedSequencer());
       }
       checkpoints.put(event.log().blockNumber(), view);
     }
     checkpoints.put(step.to(), view);
     forgetBelow(step.chainAfter().blocks().get(0).number());
-    return new Planned(step, deliveries, view, snapshot());
+    return new Planned(step, derived, view, snapshot());
   }
 
   private L1View sequenced(L1View view, RollupEvent.SequenceBatches event, SequenceBatchesCalldata.Valid call,
-                           List<Delivery> deliveries) {
+                           List<Derived> derived) {
     if (call == null) {
       throw new InconsistentRead("no calldata read for SequenceBatches in L1 tx " + event.log().txHash());
     }
@@ -186,16 +174,12 @@ public final class BatchExecution {
     Address coinbase = Address.of(call.l2Coinbase());
     Hash32 root = Hash32.of(view.stateRoot());
     Hash32 acc = Hash32.of(view.accInputHash());
-    BatchEntity.L1Ref l1 = ref(event.log());
     long number = first;
     for (var data : call.batches()) {
       Batch batch = new Batch(number, data.transactions(), data.timestamp(), coinbase);
       root = executor.execute(root, batch).stateRoot();
       acc = AccInputHash.next(acc, batch);
-      deliveries.add(new VirtualizeBatch(number,
-          new BatchEntity.BatchData(Numeric.toHexString(data.transactions()), data.timestamp(), coinbase.hex(),
-              BatchEntity.Source.L1),
-          root.hex(), acc.hex(), l1));
+      derived.add(new SequencedBatch(batch, root, acc, event.log()));
       number++;
     }
     if (!acc.hex().equalsIgnoreCase(event.accInputHash())) {
@@ -206,13 +190,13 @@ public final class BatchExecution {
   }
 
   private static L1View verified(L1View view, RollupEvent.VerifyBatchesTrustedAggregator event,
-                                 List<Delivery> deliveries) {
+                                 List<Derived> derived) {
     if (event.numBatch() > view.lastVirtual() || event.numBatch() <= view.lastVerified()) {
       throw new InconsistentRead("VerifyBatchesTrustedAggregator up to batch " + event.numBatch()
           + " in L1 tx " + event.log().txHash() + " does not follow the verified head " + view.lastVerified()
           + " within the Virtual head " + view.lastVirtual());
     }
-    deliveries.add(new ConsolidateRange(view.lastVerified(), event.numBatch(), event.stateRoot(), ref(event.log())));
+    derived.add(new VerifiedRange(view.lastVerified(), event.numBatch(), Hash32.of(event.stateRoot()), event.log()));
     return new L1View(view.lastVirtual(), view.stateRoot(), view.accInputHash(), event.numBatch(),
         view.trustedSequencer());
   }
@@ -226,12 +210,12 @@ public final class BatchExecution {
     L1View back = atAncestor.getValue();
     checkpoints.tailMap(step.ancestor().number(), false).clear();
     checkpoints.put(step.ancestor().number(), back);
-    List<Delivery> deliveries = new ArrayList<>();
+    List<Derived> derived = new ArrayList<>();
     if (before.lastVirtual() > back.lastVerified()) {
-      deliveries.add(new UndoBlocks(back.lastVerified() + 1, before.lastVirtual(),
+      derived.add(new OrphanedBlocks(back.lastVerified() + 1, before.lastVirtual(),
           step.orphaned().stream().map(L1Block::hash).toList()));
     }
-    return new Planned(step, deliveries, back, snapshot());
+    return new Planned(step, derived, back, snapshot());
   }
 
   private void forgetBelow(long oldestKeptBlock) {
@@ -244,7 +228,4 @@ public final class BatchExecution {
     return new TreeMap<>(checkpoints);
   }
 
-  static BatchEntity.L1Ref ref(L1Log log) {
-    return new BatchEntity.L1Ref(log.blockNumber(), log.blockHash(), log.txHash(), log.logIndex());
-  }
 }

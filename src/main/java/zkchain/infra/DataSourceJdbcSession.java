@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.infra;
 
 import akka.japi.function.Function;
 import akka.projection.jdbc.JdbcSession;

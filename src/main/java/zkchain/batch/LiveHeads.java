@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.batch;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import zkchain.infra.Database;
 
 /**
  * The stage heads as last read from the database, read again in the background on a thread of

@@ -25,4 +25,18 @@ public interface FeedLog {
    * no gap, no duplicate. Never completes by itself.
    */
   Source<BatchMessage, NotUsed> from(long number);
+
+  /**
+   * Batches from {@code number} on, a page at a time and only as fast as they are asked for, so a
+   * reader holds at most one page whatever its position: {@code page} reads the consecutive
+   * batches stored from a number, or, caught up, waits for the next one and answers an empty page
+   * (read again); null ends the stream. Replay and live delivery are then the same read.
+   */
+  static Source<BatchMessage, NotUsed> paged(long number,
+                                             java.util.function.LongFunction<java.util.concurrent.CompletionStage<java.util.List<BatchMessage>>> page) {
+    return Source.unfoldAsync(number, next -> page.apply(next).thenApply(batches -> batches == null
+            ? java.util.Optional.<akka.japi.Pair<Long, java.util.List<BatchMessage>>>empty()
+            : java.util.Optional.of(akka.japi.Pair.create(next + batches.size(), batches))))
+        .mapConcat(batches -> batches);
+  }
 }

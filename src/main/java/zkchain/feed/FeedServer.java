@@ -49,7 +49,7 @@ public final class FeedServer extends AllDirectives {
     }
 
     public static Settings from(Config config) {
-      Config c = FeedConfig.section(config, "server");
+      Config c = config.getConfig("zkchain.feed.server");
       return new Settings(c.getDuration("heartbeat-interval"), c.getInt("max-lag"), c.getInt("max-connections"));
     }
   }

@@ -65,14 +65,14 @@ public final class FeedSource {
     }
 
     public static Settings from(Config config) {
-      Config c = FeedConfig.section(config, "client");
+      Config c = config.getConfig("zkchain.feed.client");
       return new Settings(c.getDuration("silence-timeout"), c.getDuration("frame-timeout"),
           c.getDuration("min-backoff"), c.getDuration("max-backoff"), c.getInt("max-frame-size"));
     }
 
     /** {@code zkchain.feed.client.urls}. */
     public static List<String> urls(Config config) {
-      return FeedConfig.section(config, "client").getStringList("urls");
+      return config.getConfig("zkchain.feed.client").getStringList("urls");
     }
   }
 

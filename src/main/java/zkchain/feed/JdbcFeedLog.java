@@ -1,7 +1,6 @@
 package zkchain.feed;
 
 import akka.NotUsed;
-import akka.japi.Pair;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import java.sql.Connection;
@@ -10,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -47,7 +45,7 @@ public final class JdbcFeedLog implements FeedLog {
 
   /** With {@code zkchain.feed.log.replay-page-size} from {@code config}. */
   public JdbcFeedLog(DataSource dataSource, Executor blocking, Config config) {
-    this(dataSource, blocking, FeedConfig.section(config, "log").getInt("replay-page-size"));
+    this(dataSource, blocking, config.getConfig("zkchain.feed.log").getInt("replay-page-size"));
   }
 
   @Override
@@ -108,9 +106,7 @@ public final class JdbcFeedLog implements FeedLog {
   @Override
   public Source<BatchMessage, NotUsed> from(long number) {
     if (number < 1) throw new IllegalArgumentException("a feed starts at batch 1 or later, not " + number);
-    return Source.unfoldAsync(number, next -> nextPage(next)
-            .thenApply(page -> Optional.of(Pair.create(next + page.size(), page))))
-        .mapConcat(page -> page);
+    return FeedLog.paged(number, this::nextPage);
   }
 
   /** The stored batches from {@code next}, or, when there are none yet, nothing once one is appended. */

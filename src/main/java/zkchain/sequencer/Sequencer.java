@@ -12,7 +12,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
-import akka.japi.Pair;
 import akka.stream.KillSwitches;
 import akka.stream.RestartSettings;
 import akka.stream.UniqueKillSwitch;
@@ -40,6 +39,7 @@ import zkchain.execution.CachingNodeStore;
 import zkchain.execution.Genesis;
 import zkchain.execution.JdbcNodeStore;
 import zkchain.execution.NodeStore;
+import zkchain.feed.FeedLog;
 import zkchain.infra.L1Client;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Sender;
@@ -189,21 +189,18 @@ public final class Sequencer {
 
   /** Every closed batch from {@code number} on, in order: the persisted ones, then each new one as it closes. */
   public Source<BatchMessage, NotUsed> closedFrom(long number) {
-    return Source.unfoldAsync(Math.max(1, number), this::nextClosed).mapConcat(page -> page);
+    return FeedLog.paged(Math.max(1, number), this::nextClosed);
   }
 
   /** A page of closed batches from {@code next}; when there is none yet, waits until one closes. */
-  private CompletionStage<Optional<Pair<Long, List<BatchMessage>>>> nextClosed(long next) {
-    if (stopped.isDone()) return CompletableFuture.completedFuture(Optional.empty());
+  private CompletionStage<List<BatchMessage>> nextClosed(long next) {
+    if (stopped.isDone()) return CompletableFuture.completedFuture(null);
     return CompletableFuture.supplyAsync(() -> batches.from(next, REPLAY_PAGE), blocking).thenCompose(page -> {
-      if (!page.isEmpty()) {
-        long after = page.get(page.size() - 1).batch().number() + 1;
-        return CompletableFuture.completedFuture(Optional.of(Pair.create(after, page)));
-      }
+      if (!page.isEmpty()) return CompletableFuture.completedFuture(page);
       // woken by the actor once `next` is persisted; a timeout (actor restarting) just reads again
       return AskPattern.<BatchSequencer.Command, SequencerHead>ask(actor, r -> new BatchSequencer.AwaitBatch(next, r),
               AWAIT_BATCH, system.scheduler())
-          .handle((head, e) -> Optional.of(Pair.create(next, List.<BatchMessage>of())));
+          .handle((head, e) -> List.<BatchMessage>of());
     });
   }
 

@@ -1,7 +1,6 @@
 package zkchain.sequencer;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -33,9 +32,9 @@ public record SequencerSettings(
     if (batchesPerCall < 1) throw new IllegalArgumentException("l1.batches-per-call must be ≥ 1");
   }
 
-  /** Reads {@code zkchain.sequencer}, with conf/sequencer.conf's defaults under whatever is set. */
+  /** Reads {@code zkchain.sequencer} of a resolved configuration ({@link zkchain.runtime.Configuration#load}). */
   public static SequencerSettings from(Config config) {
-    Config s = config.withFallback(defaults()).getConfig("zkchain.sequencer");
+    Config s = config.getConfig("zkchain.sequencer");
     String coinbase = s.getString("coinbase");
     return new SequencerSettings(
         s.getString("rpc.interface"), s.getInt("rpc.port"), s.getDuration("rpc.timeout"),
@@ -47,9 +46,5 @@ public record SequencerSettings(
         s.getDuration("l1.clock-interval"), s.getDuration("l1.retry.min-backoff"),
         s.getDuration("l1.retry.max-backoff"),
         s.getLong("test-hooks.sequence-divergent-batch"));
-  }
-
-  public static Config defaults() {
-    return ConfigFactory.parseResources("sequencer.conf").resolve();
   }
 }

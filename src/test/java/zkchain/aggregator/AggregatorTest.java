@@ -57,7 +57,6 @@ class AggregatorTest {
             "zkchain.l1.retry.min-backoff", "100ms",
             "zkchain.aggregator.interval", "100ms",
             "zkchain.aggregator.receipt-timeout", "10s"))
-        .withFallback(ConfigFactory.parseResources("aggregator.conf"))
         .withFallback(ConfigFactory.load())
         .resolve();
     testKit = ActorTestKit.create("AggregatorTest", config);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class FeedSettingsTest {
   @Test
   void defaultsComeFromFeedConf() {
-    var empty = ConfigFactory.empty();
+    var empty = ConfigFactory.load(); // application.conf and its includes, nothing given
     assertEquals(new FeedServer.Settings(Duration.ofSeconds(5), 1000, 256), FeedServer.Settings.from(empty));
     assertEquals(new FeedSource.Settings(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(500),
         Duration.ofSeconds(30), 262_144), FeedSource.Settings.from(empty));
@@ -24,7 +24,7 @@ class FeedSettingsTest {
         zkchain.feed.server.max-connections = 3
         zkchain.feed.client.urls = ["ws://a/feed", "ws://b/feed"]
         zkchain.feed.client.silence-timeout = 2s
-        """);
+        """).withFallback(ConfigFactory.load());
     assertEquals(3, FeedServer.Settings.from(config).maxConnections());
     assertEquals(Duration.ofSeconds(2), FeedSource.Settings.from(config).silenceTimeout());
     assertEquals(List.of("ws://a/feed", "ws://b/feed"), FeedSource.Settings.urls(config));

@@ -61,7 +61,8 @@ final class SequencerFixture implements AutoCloseable {
 
   /** Settings for tests: a free JSON-RPC port, then the given overrides of conf/sequencer.conf. */
   static SequencerSettings settings(String overrides) {
-    Config config = ConfigFactory.parseString("zkchain.sequencer.rpc.port = 0\n" + overrides);
+    Config config = ConfigFactory.parseString("zkchain.sequencer.rpc.port = 0\n" + overrides)
+        .withFallback(ConfigFactory.load());
     return SequencerSettings.from(config);
   }
 

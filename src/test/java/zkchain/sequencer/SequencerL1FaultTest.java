@@ -60,8 +60,7 @@ class SequencerL1FaultTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create("SequencerL1FaultTest", SequencerSettings.defaults()
-        .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
+    testKit = ActorTestKit.create("SequencerL1FaultTest", ConfigFactory.parseString("akka.actor.provider = local")
         .withFallback(ConfigFactory.load()));
   }
 

@@ -59,8 +59,7 @@ class SequencerTest {
   @BeforeAll
   static void start() {
     anvil = L1Workload.startL1();
-    testKit = ActorTestKit.create("SequencerTest", SequencerSettings.defaults()
-        .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
+    testKit = ActorTestKit.create("SequencerTest", ConfigFactory.parseString("akka.actor.provider = local")
         .withFallback(ConfigFactory.load()));
   }
 

@@ -91,6 +91,12 @@ public final class BatchEntity
       coinbase = coinbase.toLowerCase();
     }
 
+    /** A protocol batch's content, heard from {@code source}. */
+    public static BatchData of(zkchain.protocol.Batch batch, Source source) {
+      return new BatchData(org.web3j.utils.Numeric.toHexString(batch.transactions()), batch.timestamp(),
+          batch.coinbase().hex(), source);
+    }
+
     /** The protocol fields that differ from another version of the same batch. */
     public List<String> differingFields(BatchData other) {
       List<String> fields = new ArrayList<>();

@@ -16,7 +16,6 @@ import java.util.function.Function;
 import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity.State;
 import zkchain.batch.BatchEntity;
 import zkchain.derive.BatchExecution.Derived;
@@ -69,8 +68,7 @@ public final class BatchDelivery {
   private CompletionStage<Done> deliverOne(Derived delivery, AtomicBoolean trustedReorg) {
     if (delivery instanceof SequencedBatch v) {
       long number = v.batch().number();
-      BatchEntity.BatchData data = new BatchEntity.BatchData(Numeric.toHexString(v.batch().transactions()),
-          v.batch().timestamp(), v.batch().coinbase().hex(), BatchEntity.Source.L1);
+      BatchEntity.BatchData data = BatchEntity.BatchData.of(v.batch(), BatchEntity.Source.L1);
       BatchEntity.L1Ref l1 = ref(v.l1());
       return ask(number, r -> new BatchEntity.Virtualize(data, v.stateRoot().hex(), v.accInputHash().hex(), l1, r))
           .thenApply(s -> {

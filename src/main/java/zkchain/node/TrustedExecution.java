@@ -12,7 +12,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity;
 import zkchain.execution.ExecutionResult;
 import zkchain.protocol.AccInputHash;
@@ -120,8 +119,7 @@ public final class TrustedExecution {
   }
 
   private static BatchEntity.BatchData data(BatchMessage message) {
-    return new BatchEntity.BatchData(Numeric.toHexString(message.batch().transactions()), message.batch().timestamp(),
-        message.batch().coinbase().hex(), BatchEntity.Source.FEED);
+    return BatchEntity.BatchData.of(message.batch(), BatchEntity.Source.FEED);
   }
 
   private CompletionStage<Parent> parent(long n) {

@@ -258,7 +258,7 @@ public final class Aggregator {
     DerivationStream.Settings derive = new DerivationStream.Settings(settings.traversal(), settings.pollInterval(),
         settings.minBackoff(), settings.maxBackoff());
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = DerivationStream.source(system, blocking, derive,
-            new DerivationStream.L1(web3j, reading, rollup.executor()), derivation, consumer)
+            new DerivationStream.L1(web3j, reading, rollup.executor(), BatchExecution.AlreadyExecuted.NONE), derivation, consumer)
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.ignore(), Keep.both())
         .run(system);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import zkchain.execution.Executor;
@@ -51,23 +52,41 @@ public final class BatchExecution {
     }
   }
 
+  /**
+   * Batches the node already executed, by number and accInputHash: derivation takes their state
+   * root instead of executing them again (op-node promotes its unsafe blocks the same way). The
+   * accInputHash chains every batch's data since the genesis, so an equal one means the same data
+   * on the same parent, hence the same root; a trusted reorg changes it, and that batch and every
+   * one after it are executed again.
+   */
+  public interface AlreadyExecuted {
+    Optional<Hash32> stateRoot(long number, Hash32 accInputHash);
+
+    AlreadyExecuted NONE = (number, accInputHash) -> Optional.empty();
+  }
+
   /** Step-backs in a row that did not fix an inconsistent read before the sync halts. */
   static final int MAX_STEP_BACKS = 3;
 
   private final Executor executor;
   private final TreeMap<Long, L1View> checkpoints;
   private final AtomicInteger stepBacks;
+  private final AlreadyExecuted alreadyExecuted;
+  private final L1Status status;
 
   /**
    * @param checkpoints the views after processed L1 blocks, at least the one of the starting block
    * @param stepBacks step-backs in a row so far; outlives a restart of the stream, so that each
    *     step-back goes further back than the one before
    */
-  public BatchExecution(Executor executor, NavigableMap<Long, L1View> checkpoints, AtomicInteger stepBacks) {
+  public BatchExecution(Executor executor, NavigableMap<Long, L1View> checkpoints, AtomicInteger stepBacks,
+                        AlreadyExecuted alreadyExecuted, L1Status status) {
     if (checkpoints.isEmpty()) throw new IllegalArgumentException("execution starts from a view of L1");
     this.executor = executor;
     this.checkpoints = new TreeMap<>(checkpoints);
     this.stepBacks = stepBacks;
+    this.alreadyExecuted = alreadyExecuted;
+    this.status = status;
   }
 
   /**
@@ -172,19 +191,30 @@ public final class BatchExecution {
           + event.numBatch() + " but its calldata carries batches " + first + ".." + last);
     }
     Address coinbase = Address.of(call.l2Coinbase());
-    Hash32 root = Hash32.of(view.stateRoot());
     Hash32 acc = Hash32.of(view.accInputHash());
-    long number = first;
+    List<Batch> batches = new ArrayList<>(call.batches().size());
+    List<Hash32> accs = new ArrayList<>(call.batches().size());
+    List<Optional<Hash32>> known = new ArrayList<>(call.batches().size());
     for (var data : call.batches()) {
-      Batch batch = new Batch(number, data.transactions(), data.timestamp(), coinbase);
-      root = executor.execute(root, batch).stateRoot();
+      Batch batch = new Batch(first + batches.size(), data.transactions(), data.timestamp(), coinbase);
       acc = AccInputHash.next(acc, batch);
-      derived.add(new SequencedBatch(batch, root, acc, event.log()));
-      number++;
+      batches.add(batch);
+      accs.add(acc);
+      known.add(alreadyExecuted.stateRoot(batch.number(), acc));
     }
     if (!acc.hex().equalsIgnoreCase(event.accInputHash())) {
       throw new InconsistentRead("accInputHash of batch " + last + " recomputed from the calldata of L1 tx "
           + event.log().txHash() + " is " + acc.hex() + ", the contract says " + event.accInputHash());
+    }
+    // the senders of every batch to execute are recovered at once, in parallel, then applied in order
+    List<Executor.Prepared> prepared = java.util.stream.IntStream.range(0, batches.size()).parallel()
+        .mapToObj(i -> known.get(i).isPresent() ? null : executor.prepare(batches.get(i))).toList();
+    Hash32 root = Hash32.of(view.stateRoot());
+    for (int i = 0; i < batches.size(); i++) {
+      boolean promoted = known.get(i).isPresent();
+      root = promoted ? known.get(i).get() : executor.execute(root, prepared.get(i)).stateRoot();
+      status.executed(promoted);
+      derived.add(new SequencedBatch(batches.get(i), root, accs.get(i), event.log()));
     }
     return new L1View(last, root.hex(), acc.hex(), view.lastVerified(), view.trustedSequencer());
   }

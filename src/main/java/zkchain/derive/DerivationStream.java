@@ -50,8 +50,9 @@ public final class DerivationStream {
     }
   }
 
-  /** What the stream reads L1 with and executes batches on. */
-  public record L1(Web3j web3j, ZkChainRollup rollup, zkchain.execution.Executor executor) {}
+  /** What the stream reads L1 with and executes batches on, and what it need not execute again. */
+  public record L1(Web3j web3j, ZkChainRollup rollup, zkchain.execution.Executor executor,
+                   BatchExecution.AlreadyExecuted alreadyExecuted) {}
 
   /** Where the consumer plugs in. */
   public record Consumer<T>(
@@ -87,7 +88,8 @@ public final class DerivationStream {
         .flatMapConcat(start -> {
           L1Traversal traversal = new L1Traversal(l1.web3j(), l1.rollup(), settings.traversal(), start.l1Chain());
           CalldataRetrieval retrieval = new CalldataRetrieval(l1.rollup());
-          BatchExecution execution = new BatchExecution(l1.executor(), start.checkpoints(), stepBacks);
+          BatchExecution execution = new BatchExecution(l1.executor(), start.checkpoints(), stepBacks,
+              l1.alreadyExecuted(), status);
           log.info("L1 derivation of rollup {} from L1 block {} (Virtual head {}, verified head {})",
               l1.rollup().address(), start.l1Chain().tip().number(), execution.view().lastVirtual(),
               execution.view().lastVerified());

@@ -44,6 +44,8 @@ public final class L1Status {
 
   private final AtomicReference<Snapshot> current = new AtomicReference<>(Snapshot.disabled());
   private final Map<Stage, LongAdder> nanos = new EnumMap<>(Stage.class);
+  private final LongAdder executedBatches = new LongAdder();
+  private final LongAdder promotedBatches = new LongAdder();
 
   public L1Status() {
     for (Stage s : Stage.values()) nanos.put(s, new LongAdder());
@@ -81,7 +83,24 @@ public final class L1Status {
     var spent = new java.util.LinkedHashMap<String, Double>();
     secondsSpent().forEach((stage, seconds) -> spent.put(stage.name().toLowerCase().replace('_', '-'), seconds));
     out.put("secondsSpent", spent);
+    out.put("executedBatches", executedBatches());
+    out.put("promotedBatches", promotedBatches());
     return out;
+  }
+
+  /** A sequenced batch was executed, or taken as the node already executed it (promoted). */
+  void executed(boolean promoted) {
+    (promoted ? promotedBatches : executedBatches).increment();
+  }
+
+  /** Batches derivation executed itself since start. */
+  public long executedBatches() {
+    return executedBatches.sum();
+  }
+
+  /** Batches derivation took as the node had executed them from the feed, without executing them again. */
+  public long promotedBatches() {
+    return promotedBatches.sum();
   }
 
   void spent(Stage stage, long nanoseconds) {

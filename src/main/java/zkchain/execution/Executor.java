@@ -30,16 +30,33 @@ public final class Executor {
     this.chain = chain;
   }
 
+  /**
+   * A batch with rules 1–4 checked and every sender recovered: the part of execution that needs no
+   * state, so the batches after the one being applied can be prepared meanwhile, in parallel.
+   * {@code transactions} is empty when the field is not an RLP list of byte strings.
+   */
+  public record Prepared(Batch batch, Optional<List<Decoded>> transactions) {}
+
   public ExecutionResult execute(Hash32 parentRoot, Batch batch) {
+    return execute(parentRoot, prepare(batch));
+  }
+
+  /** Decodes the batch and recovers its senders (in parallel); pure and thread-safe. */
+  public Prepared prepare(Batch batch) {
+    return new Prepared(batch, BatchTransactions.decode(batch.transactions()).map(this::recoverSenders));
+  }
+
+  /** Rules 5–7 and the transfers, in batch order, on the state at {@code parentRoot}. */
+  public ExecutionResult execute(Hash32 parentRoot, Prepared prepared) {
+    Batch batch = prepared.batch();
     WorldState state = WorldState.open(store, parentRoot);
-    Optional<List<byte[]>> raw = BatchTransactions.decode(batch.transactions());
-    if (raw.isEmpty()) {
+    if (prepared.transactions().isEmpty()) {
       // nothing to split into transactions: the whole field is the one malformed entry
       TransactionOutcome whole = new TransactionOutcome.Skipped(0, batch.transactionsHash(), SkipReason.MALFORMED,
           "batch transactions are not an RLP list of byte strings within " + BatchTransactions.MAX_BYTES + " bytes");
       return new ExecutionResult(batch.number(), parentRoot, parentRoot, List.of(whole), state.changes());
     }
-    List<Decoded> decoded = recoverSenders(raw.get());
+    List<Decoded> decoded = prepared.transactions().get();
     List<TransactionOutcome> outcomes = new ArrayList<>(decoded.size());
     for (int i = 0; i < decoded.size(); i++) {
       outcomes.add(apply(i, decoded.get(i), state, batch.coinbase()));

@@ -42,12 +42,14 @@ public final class BatchDelivery {
   private final int parallelism;
   private final Duration timeout;
   private final L1Status status;
+  private final TrustedChain trustedChain;
 
-  public BatchDelivery(ActorSystem<?> system, int parallelism, Duration timeout, L1Status status) {
+  BatchDelivery(ActorSystem<?> system, int parallelism, Duration timeout, L1Status status, TrustedChain trustedChain) {
     this.system = system;
     this.parallelism = parallelism;
     this.timeout = timeout;
     this.status = status;
+    this.trustedChain = trustedChain;
   }
 
   public CompletionStage<BatchExecution.Planned> deliver(BatchExecution.Planned planned) {
@@ -62,7 +64,16 @@ public final class BatchDelivery {
         .thenCompose(d -> trustedReorg.get()
             ? discardTrustedAfter(planned.view().lastVirtual())
             : CompletableFuture.completedFuture(d))
-        .thenApply(d -> planned);
+        .thenApply(d -> {
+          // Trusted batches changed under the feed door: its chain head is read again; else L1 has
+          // the batches the door recorded and derivation will not ask for them again
+          if (trustedReorg.get() || planned.derived().stream().anyMatch(x -> x instanceof OrphanedBlocks)) {
+            trustedChain.reset();
+          } else {
+            trustedChain.sequenced(planned.view().lastVirtual());
+          }
+          return planned;
+        });
   }
 
   private CompletionStage<Done> deliverOne(Derived delivery, AtomicBoolean trustedReorg) {

@@ -1,34 +1,39 @@
 package zkchain.node;
 
+import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.stream.KillSwitches;
+import akka.stream.OverflowStrategy;
 import akka.stream.RestartSettings;
 import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.RestartSource;
 import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import zkchain.batch.StageHeads;
 import zkchain.derive.L1Status;
 import zkchain.feed.FeedLog;
 import zkchain.feed.FeedMetrics;
 import zkchain.feed.FeedRelay;
 import zkchain.feed.FeedSource;
 import zkchain.feed.JdbcFeedLog;
+import zkchain.infra.Blocking;
 import zkchain.infra.Database;
 import zkchain.protocol.Address;
+import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.runtime.Rollup;
 
 /**
- * The node's feed side: every signed batch it accepts is kept in its feed log, which its own feed
- * route serves unchanged ({@link FeedRelay}); with feed URLs configured it also follows the
- * sequencer's feed: verified batches are executed and recorded Trusted (or found already on L1),
- * then relayed.
+ * The node's feed door: with feed URLs configured it follows the sequencer's feed, executes each
+ * verified batch on the node's own chain ({@link TrustedExecution}) and records it Trusted (or
+ * finds it held already); every signed batch it accepts goes into its feed log, which the node's
+ * own /feed serves unchanged ({@link FeedRelay}).
  */
 final class FeedDoor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FeedDoor.class);
@@ -57,36 +62,66 @@ final class FeedDoor implements AutoCloseable {
     return trusted;
   }
 
-  static FeedDoor start(ActorSystem<?> system, Rollup rollup, L1Status l1) {
+  /**
+   * The door's stream, one way: verified feed batches (FeedSource) → senders recovered, several
+   * batches at once ({@code prepare-parallelism}) → executed on the chain head in order → recorded
+   * Trusted one at a time, in order, while up to {@code execute-ahead} later batches execute →
+   * relayed on the node's own feed. A batch the node cannot take, a failed persist or a change of
+   * Trusted batches under the door (a trusted reorg) restarts it from the journal.
+   */
+  static FeedDoor start(ActorSystem<?> system, Rollup rollup, L1Status l1, TrustedChain trustedChain) {
     Config config = system.settings().config();
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);
     FeedMetrics metrics = new FeedMetrics();
     FeedRelay relay = new FeedRelay(new JdbcFeedLog(db.dataSource(), blocking, config), metrics);
-    TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot());
+    TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot(), trustedChain,
+        () -> l1.snapshot().virtualHead());
     List<String> urls = FeedSource.Settings.urls(config);
     if (urls.isEmpty()) return new FeedDoor(relay, metrics, trusted, null);
 
     FeedSource.Settings settings = FeedSource.Settings.from(config);
-    // A batch the node cannot execute (its root differs, its parent is unknown) or relay ends the
-    // connection: the next one asks again from the batch the node (or its feed log) still needs.
+    Config door = config.getConfig("zkchain.feed.door");
+    int prepareParallelism = door.getInt("prepare-parallelism");
+    int executeAhead = door.getInt("execute-ahead");
     RestartSettings restart = RestartSettings.create(settings.minBackoff(), settings.maxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
-    UniqueKillSwitch ingest = RestartSource.withBackoff(restart, () -> FeedSource.from(urls,
-                () -> relay.nextBatch(
-                    Math.max(StageHeads.read(db.dataSource()).trusted(), l1.snapshot().virtualHead())),
-                () -> Address.of(l1.snapshot().trustedSequencer()),
-                rollup.chainId(), settings, metrics)
-            .mapAsync(1, message -> trusted.apply(message).thenApplyAsync(outcome -> {
-              if (outcome.relayed()) relay.relay(message);
-              if (outcome.needsResync()) throw new FeedResync(message.batch().number(), outcome);
-              return outcome;
-            }, blocking)))
+    UniqueKillSwitch ingest = RestartSource.withBackoff(restart, () -> Source.completionStage(trusted.resume())
+            .flatMapConcat(head -> FeedSource.from(urls,
+                    () -> relay.nextBatch(Math.max(trusted.head().number(), l1.snapshot().virtualHead())),
+                    () -> Address.of(l1.snapshot().trustedSequencer()),
+                    rollup.chainId(), settings, metrics)
+                .via(pipeline(trusted, relay::relay, blocking, prepareParallelism, executeAhead)))
+            .mapError(Throwable.class, e -> {
+              Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                  ? e.getCause() : e;
+              if (cause instanceof TrustedExecution.ChainReset) log.info("{}", cause.getMessage());
+              return cause;
+            }))
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);
     log.info("following the sequencer feed at {}", urls);
     return new FeedDoor(relay, metrics, trusted, ingest);
+  }
+
+  /**
+   * Verified feed batches in, their outcomes out: senders recovered {@code prepareParallelism} at
+   * once, executed on the head in order, recorded one at a time in order while up to
+   * {@code executeAhead} later batches execute, then {@code relay}ed. Fails at the first batch the
+   * node cannot take or persist: nothing after it is recorded, and a restart resumes from the journal.
+   */
+  static Flow<BatchMessage, TrustedExecution.Outcome, NotUsed> pipeline(TrustedExecution trusted,
+      java.util.function.Consumer<BatchMessage> relay, Executor blocking, int prepareParallelism, int executeAhead) {
+    return Flow.<BatchMessage>create()
+        .mapAsync(prepareParallelism, message -> Blocking.call(blocking, () -> trusted.prepare(message)))
+        .mapAsync(1, prepared -> Blocking.call(blocking, () -> trusted.execute(prepared)))
+        .buffer(executeAhead, OverflowStrategy.backpressure())
+        .mapAsync(1, step -> trusted.record(step).thenApplyAsync(outcome -> {
+          if (outcome.relayed()) relay.accept(step.message());
+          if (outcome.needsResync()) throw new FeedResync(step.message().batch().number(), outcome);
+          return outcome;
+        }, blocking));
   }
 
   /** The "feed" section of /status. */
@@ -111,6 +146,7 @@ final class FeedDoor implements AutoCloseable {
       executed.put(o.label(), trusted.count(o));
     }
     out.put("executed", executed);
+    out.put("executions", trusted.executions());
     return out;
   }
 

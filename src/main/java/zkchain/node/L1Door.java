@@ -37,14 +37,14 @@ final class L1Door implements AutoCloseable {
   }
 
   /** Starts following the rollup on {@code web3j}, which the door owns from now on. */
-  static L1Door start(ActorSystem<?> system, Rollup rollup, Web3j web3j) {
+  static L1Door start(ActorSystem<?> system, Rollup rollup, Web3j web3j, TrustedChain trustedChain) {
     Config config = system.settings().config();
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);
     L1PositionStore positions = new L1PositionStore(db.dataSource(), db.kind());
     L1Status status = new L1Status();
     BatchDelivery delivery = new BatchDelivery(system, config.getInt("zkchain.l1.delivery-parallelism"),
-        config.getDuration("zkchain.batch.ask-timeout"), status);
+        config.getDuration("zkchain.batch.ask-timeout"), status, trustedChain);
     String address = rollup.deployment().rollup();
     status.started(address, rollup.deployment().deployBlock(), rollup.deployment().trustedSequencer());
     DerivationStream.Consumer<BatchExecution.Planned> consumer = new DerivationStream.Consumer<>(
@@ -58,7 +58,7 @@ final class L1Door implements AutoCloseable {
         true);
     UniqueKillSwitch ingest = DerivationStream.source(system, blocking,
             DerivationStream.Settings.from(config.getConfig("zkchain.l1")),
-            new DerivationStream.L1(web3j, ZkChainRollup.at(web3j, address), rollup.executor()), status, consumer)
+            new DerivationStream.L1(web3j, ZkChainRollup.at(web3j, address), rollup.executor(), trustedChain), status, consumer)
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);

@@ -46,8 +46,10 @@ public final class ZkChainNode implements AutoCloseable {
         return new ZkChainNode(process, null);
       }
       Rollup rollup = process.rollup(full.getInt("zkchain.execution.trie-cache-nodes"));
-      L1Door l1 = L1Door.start(system, rollup, L1Client.connect(full, "node"));
-      FeedDoor feed = FeedDoor.start(system, rollup, l1.status());
+      TrustedChain trustedChain = new TrustedChain(system, full.getDuration("zkchain.batch.ask-timeout"),
+          full.getInt("zkchain.feed.door.remembered-batches"));
+      L1Door l1 = L1Door.start(system, rollup, L1Client.connect(full, "node"), trustedChain);
+      FeedDoor feed = FeedDoor.start(system, rollup, l1.status(), trustedChain);
       process.serve(new RoleProcess.Serving(
           new FeedServer(system, feed.feedLog(), FeedServer.Settings.from(full)).route(),
           () -> {

@@ -100,8 +100,9 @@ class EndToEndTest {
       awaitHeads(upstream, last, 0, 0);
 
       // the sequencer first, the upstream node second; the sequencer becomes unreachable while the
-      // node replays (cut at once through a proxy: stopping a whole role takes long enough to race)
-      TcpProxy primary = TcpProxy.to(java.net.URI.create(sequencer.feedUrl()).getPort());
+      // node replays (cut at once through a proxy: stopping a whole role takes long enough to race;
+      // a slow link, so the replay takes seconds, not the moment it takes the node to execute it)
+      TcpProxy primary = TcpProxy.to(java.net.URI.create(sequencer.feedUrl()).getPort()).throttle(40_000);
       ZkChainNode node = rollup.startNode("node", List.of(
           sequencer.feedUrl().replaceFirst(":\\d+/", ":" + primary.port() + "/"), LocalRollup.feedUrl(upstream)));
       assertTrue(TestNodes.eventually(STAGES, () -> status(node).get("heads").get("trusted").asLong() >= 20));

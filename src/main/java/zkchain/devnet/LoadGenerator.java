@@ -134,8 +134,9 @@ public final class LoadGenerator implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (!running) return;
+    // not interrupted: a send in flight completes and is counted (an interrupt would cancel its
+    // answer, not the transfer); the loop ends within one interval
     running = false;
-    thread.interrupt();
     try {
       thread.join(5_000);
     } catch (InterruptedException e) {

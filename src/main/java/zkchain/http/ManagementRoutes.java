@@ -175,6 +175,7 @@ public final class ManagementRoutes extends AllDirectives {
       database.put("problem", problem.orElse(null));
       body.put("database", database);
       body.putAll(extras);
+      body.put("secp256k1", zkchain.protocol.Secp256k1.backend()); // libsecp256k1, or the Bouncy Castle fallback
       body.put("cluster", cluster());
       return completeOK(body, Jackson.marshaller(JSON));
     });

@@ -106,6 +106,8 @@ class HealthTest {
         assertEquals(400, r.status(), path + " -> " + r.body());
         assertTrue(JSON.readTree(r.body()).get("error").asText().contains("ASCII digits"), r.body());
       }
+      assertEquals(zkchain.protocol.Secp256k1.backend(),
+          JSON.readTree(get(node.httpUrl() + "/status").body()).get("secp256k1").asText(), "which secp256k1 runs");
       var alive = get(node.httpUrl() + "/alive");
       assertEquals(200, alive.status());
       assertTrue(JSON.readTree(alive.body()).get("alive").asBoolean());

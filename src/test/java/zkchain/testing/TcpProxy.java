@@ -23,6 +23,8 @@ public final class TcpProxy implements AutoCloseable {
   private final java.util.Set<Socket> holed = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean up = true;
   private volatile boolean blackHole;
+  /** Bytes a second each way, 0 for no limit: a slow link. */
+  private volatile long bytesPerSecond;
 
   private TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -56,6 +58,12 @@ public final class TcpProxy implements AutoCloseable {
   public void blackHole() {
     blackHole = true;
     holed.addAll(open);
+  }
+
+  /** A slow link: each connection passes at most this many bytes a second each way (0: no limit). */
+  public TcpProxy throttle(long bytesPerSecond) {
+    this.bytesPerSecond = bytesPerSecond;
+    return this;
   }
 
   public int port() {
@@ -92,12 +100,13 @@ public final class TcpProxy implements AutoCloseable {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         byte[] buffer = new byte[8192];
         int n;
-        while ((n = in.read(buffer)) >= 0) {
+        while ((n = in.read(buffer, 0, bytesPerSecond > 0 ? (int) Math.min(buffer.length, bytesPerSecond) : buffer.length)) >= 0) {
           if (blackHole || holed.contains(from) || holed.contains(to)) continue; // dropped
           out.write(buffer, 0, n);
           out.flush();
+          if (bytesPerSecond > 0) Thread.sleep(Math.max(1, n * 1000L / bytesPerSecond));
         }
-      } catch (IOException e) {
+      } catch (IOException | InterruptedException e) {
         // one side closed
       } finally {
         closeQuietly(from);

@@ -8,23 +8,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import zkchain.DevKeys;
 import zkchain.batch.BatchEntity;
+import zkchain.batch.StageHeads;
 import zkchain.devnet.Anvil;
 import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
+import zkchain.infra.Database;
 import zkchain.l1.BatchData;
 import zkchain.l1.Deployer;
 import zkchain.l1.L1Sender;
@@ -156,6 +157,16 @@ final class BenchRollup implements AutoCloseable {
   static void awaitVirtual(ZkChainNode node, long batch) {
     await(() -> node.l1().orElseThrow().virtualHead() >= batch,
         () -> "the node's Virtual head did not reach " + batch + ": " + node.l1().orElseThrow());
+  }
+
+  /**
+   * Waits until the stage heads, as the node's projection keeps them in its database, satisfy
+   * {@code condition}: the node has caught up with what it was given, and a limit measured now
+   * does not share the machine with it.
+   */
+  static void awaitHeads(ZkChainNode node, Predicate<StageHeads.Heads> condition) {
+    var ds = Database.get(node.system()).dataSource();
+    await(() -> condition.test(StageHeads.read(ds)), () -> "the stage heads did not catch up: " + StageHeads.read(ds));
   }
 
   /** Waits until batch {@code n} is Trusted (or later) on the node; returns when its TrustedRecorded was decided. */

@@ -60,6 +60,7 @@ public final class FeedBench {
           Instant start = upstream.publishUpTo(total);
           double seconds = Duration.between(start, BenchRollup.awaitTrusted(node, total)).toNanos() / 1e9;
 
+          BenchRollup.awaitHeads(node, heads -> heads.trusted() >= total);
           double recoveries = PhysicalLimits.nativeRecoveryRate(Duration.ofSeconds(6));
           double batchFloorMs = 1e3 * TRANSFERS / recoveries;
           String floor = TRANSFERS + " recoveries on " + PhysicalLimits.cores() + " cores";

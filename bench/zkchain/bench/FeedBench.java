@@ -32,7 +32,7 @@ import zkchain.testing.LocalRollup;
  * <pre>mvn -o -q -Pbench exec:java -Dexec.classpathScope=test -Dexec.mainClass=zkchain.bench.FeedBench [-Druns=3]</pre>
  */
 public final class FeedBench {
-  static final int TRANSFERS = Integer.getInteger("transfers", 100);
+  static final int TRANSFERS = SignedBatches.TRANSFERS;
   static final int COLD = Integer.getInteger("cold", 100);
   static final int WARMUP = Integer.getInteger("warmup", 100);
   static final int LIVE = Integer.getInteger("live", 200);

@@ -42,7 +42,7 @@ public final class JournalBench {
   public static void main(String[] args) {
     int count = Integer.getInteger("batches", 1_000);
     int warmup = Integer.getInteger("warmup", 200);
-    int transfers = Integer.getInteger("transfers", 100);
+    int transfers = SignedBatches.TRANSFERS;
     int threads = Integer.getInteger("jdbcThreads", 1);
     List<Db> dbs = Db.fromProperty("both");
     Runs runs = new Runs("JournalBench", 3);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import zkchain.bench.BenchRollup.Db;
 import zkchain.bench.Runs.Figure;
 import zkchain.node.ZkChainNode;
@@ -25,23 +24,20 @@ import zkchain.testing.TestNodes;
 public final class L1SyncBench {
   public static void main(String[] args) throws Exception {
     int count = Integer.getInteger("batches", 500);
-    int transfers = Integer.getInteger("transfers", 100);
-    int perCall = Integer.getInteger("perCall", 10);
-    int logsChunk = Integer.getInteger("logsChunk", 20);
+    int transfers = SignedBatches.TRANSFERS;
     Db db = Db.fromProperty("h2").get(0);
     Runs runs = new Runs("L1SyncBench", 3);
-    System.out.printf("L1SyncBench: %d batches of %d transfers, %d a sequenceBatches call, read %d L1 blocks at a time; "
-        + "%s; %d cores%n", count, transfers, perCall, logsChunk, db.label(), PhysicalLimits.cores());
+    System.out.printf("L1SyncBench: %d batches of %d transfers, %s; %s; %d cores%n", count, transfers,
+        BenchRollup.l1Line(), db.label(), PhysicalLimits.cores());
     List<BatchMessage> batches = SignedBatches.transfers(BenchRollup.GENESIS, count, transfers);
     try (BenchRollup rollup = BenchRollup.onAnvil()) {
       long t0 = System.nanoTime();
-      rollup.sequence(batches, perCall);
+      rollup.sequence(batches);
       System.out.printf("sequenced on L1 in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       for (int run = 1; run <= runs.count(); run++) {
         runs.start(run, "a fresh node syncing from L1 alone");
         long start = System.nanoTime();
-        ZkChainNode node = rollup.startNode("node-" + run, db, List.of(), Map.of(
-            "zkchain.l1.logs-chunk-size", logsChunk, "zkchain.l1.poll-interval", "50ms"));
+        ZkChainNode node = rollup.startNode("node-" + run, db, List.of(), BenchRollup.readingL1());
         long started = System.nanoTime();
         BenchRollup.awaitVirtual(node, count);
         double seconds = (System.nanoTime() - started) / 1e9;

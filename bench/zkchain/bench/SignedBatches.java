@@ -32,6 +32,8 @@ final class SignedBatches {
   private SignedBatches() {}
 
   static final long FIRST_TIMESTAMP = 1_767_225_600L;
+  /** Transfers a batch (-Dtransfers), in every benchmark that uses real batches. */
+  static final int TRANSFERS = Integer.getInteger("transfers", 100);
   /** New recipients cycle over this many addresses, so later transfers reach existing accounts. */
   private static final int RECIPIENTS = 5_000;
   private static final Credentials SEQUENCER = Credentials.create(DevKeys.key(DevKeys.SEQUENCER));

@@ -2,6 +2,7 @@ package zkchain.bench;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import zkchain.batch.BatchEntity;
@@ -15,10 +16,10 @@ import zkchain.protocol.FeedMessage.BatchMessage;
  * Virtual for batches already Trusted with identical data (figure 4 of issue 8, item 6). Each run,
  * on a fresh L1: a fresh node (H2 unless -Ddb=postgres) takes {@code -Dbatches} batches of
  * {@code -Dtransfers} transfers from the feed and records them Trusted; then L1 sequences the very
- * same batches, {@code -DperCall} a call. The node reads L1 that many blocks behind its head
+ * same batches, {@code -DperCall} a call (10). The node reads L1 that many blocks behind its head
  * ({@code zkchain.l1.confirmations}), so it sees none of them until the benchmark mines as many
  * empty blocks at once; timed from there until its Virtual head reaches the last batch, reading
- * {@code -DlogsChunk} L1 blocks at a time. Limits of the same run: the journal (one Virtualized
+ * {@code -DlogsChunk} L1 blocks at a time (20). Limits of the same run: the journal (one Virtualized
  * event a batch: raw batched JDBC inserts of that event's bytes into the node's database,
  * delivery-parallelism rows a commit) and native sender recovery on all cores, as the batches a
  * second it would allow if each batch's senders were recovered again. Prints figures, asserts
@@ -29,26 +30,23 @@ import zkchain.protocol.FeedMessage.BatchMessage;
 public final class VirtualPromotionBench {
   public static void main(String[] args) {
     int count = Integer.getInteger("batches", 300);
-    int transfers = Integer.getInteger("transfers", 100);
-    int perCall = Integer.getInteger("perCall", 10);
-    int logsChunk = Integer.getInteger("logsChunk", 20);
+    int transfers = SignedBatches.TRANSFERS;
     Db db = Db.fromProperty("h2").get(0);
     Runs runs = new Runs("VirtualPromotionBench", 3);
-    System.out.printf("VirtualPromotionBench: %d batches of %d transfers Trusted from the feed, then sequenced on L1 %d a "
-        + "call; read %d L1 blocks at a time; %s; %d cores%n", count, transfers, perCall, logsChunk, db.label(),
-        PhysicalLimits.cores());
+    System.out.printf("VirtualPromotionBench: %d batches of %d transfers Trusted from the feed, then on L1, %s; %s; "
+        + "%d cores%n", count, transfers, BenchRollup.l1Line(), db.label(), PhysicalLimits.cores());
     List<BatchMessage> batches = SignedBatches.transfers(BenchRollup.GENESIS, count, transfers);
     // Blocks the node stays behind L1's head: more than the deployment and the sequencing calls take.
-    int hidden = count / perCall + 100;
+    int hidden = count / BenchRollup.PER_CALL + 100;
     for (int run = 1; run <= runs.count(); run++) {
       runs.start(run, "a fresh L1 and node");
       try (BenchRollup rollup = BenchRollup.onAnvil(); FeedUpstream upstream = FeedUpstream.serving(batches)) {
-        ZkChainNode node = rollup.startNode("node", db, List.of(upstream.url()), Map.of(
-            "zkchain.l1.confirmations", hidden, "zkchain.l1.logs-chunk-size", logsChunk,
-            "zkchain.l1.poll-interval", "50ms"));
+        Map<String, Object> settings = new HashMap<>(BenchRollup.readingL1());
+        settings.put("zkchain.l1.confirmations", hidden);
+        ZkChainNode node = rollup.startNode("node", db, List.of(upstream.url()), settings);
         upstream.publishUpTo(count);
         BenchRollup.awaitTrusted(node, count);
-        rollup.sequence(batches, perCall);
+        rollup.sequence(batches);
         if (node.l1().orElseThrow().virtualHead() > 0) {
           throw new IllegalStateException("the node saw L1's sequencing before the benchmark mined: raise `hidden`");
         }

@@ -17,7 +17,9 @@ import zkchain.testing.LocalRollup;
  *
  * <ol>
  *   <li>cold: the first {@code -Dcold} batches, published at {@code -Drate} a second, timed from
- *       publication to Trusted; then {@code -Dwarmup} more at the same rate, not timed;
+ *       publication to Trusted; then {@code -Dwarmup} more at the same rate, not timed. The first
+ *       run's are reported as "cold JVM" (nothing compiled yet, as after a restart), the others'
+ *       as "cold node" (a fresh node in a JVM that ran one before);
  *   <li>warm: {@code -Dlive} batches at the same rate, timed the same way;
  *   <li>backlog: {@code -Dbacklog} batches published at once, timed until the last is Trusted.
  * </ol>
@@ -66,7 +68,7 @@ public final class FeedBench {
           String floor = TRANSFERS + " recoveries on " + PhysicalLimits.cores() + " cores";
           runs.add(Figure.rate("Trusted throughput, backlog of " + BACKLOG, BACKLOG * TRANSFERS / seconds,
               "transfers/s", "native recovery, all cores", recoveries, "recoveries/s"));
-          for (var phase : List.of(Map.entry("cold", cold), Map.entry("warm", warm))) {
+          for (var phase : List.of(Map.entry(run == 1 ? "cold JVM" : "cold node", cold), Map.entry("warm", warm))) {
             Latencies l = phase.getValue();
             runs.add(Figure.time("to TrustedRecorded p50, " + phase.getKey(), l.trustedMs(0.5), "ms", floor, batchFloorMs));
             runs.add(Figure.time("to TrustedRecorded p99, " + phase.getKey(), l.trustedMs(0.99), "ms", floor, batchFloorMs));

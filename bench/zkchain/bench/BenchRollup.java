@@ -148,14 +148,13 @@ final class BenchRollup implements AutoCloseable {
 
   /** Sequences the batches on L1 as the trusted sequencer, {@link #PER_CALL} a sequenceBatches call. */
   void sequence(List<BatchMessage> batches) {
-    int perCall = PER_CALL;
     Web3j web3j = Web3j.build(new HttpService(anvil.url()));
     try {
       long l1ChainId = web3j.ethChainId().send().getChainId().longValueExact();
       ZkChainRollup rollup = ZkChainRollup.at(new L1Sender(web3j, Credentials.create(DevKeys.key(DevKeys.SEQUENCER)),
           l1ChainId, Duration.ofMillis(10), Duration.ofSeconds(60)), rollupAddress);
-      for (int i = 0; i < batches.size(); i += perCall) {
-        List<BatchMessage> call = batches.subList(i, Math.min(batches.size(), i + perCall));
+      for (int i = 0; i < batches.size(); i += PER_CALL) {
+        List<BatchMessage> call = batches.subList(i, Math.min(batches.size(), i + PER_CALL));
         rollup.sequenceBatches(call.stream().map(m -> new BatchData(m.batch().transactions(), m.batch().timestamp()))
             .toList(), SignedBatches.coinbase().hex());
       }

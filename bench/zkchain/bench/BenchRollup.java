@@ -14,7 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
@@ -49,7 +51,8 @@ final class BenchRollup implements AutoCloseable {
   static final int PER_CALL = Integer.getInteger("perCall", 10);
   /** L1 blocks a node reads at a time in the L1 benchmarks (-DlogsChunk). */
   static final int LOGS_CHUNK = Integer.getInteger("logsChunk", 20);
-  private static final Duration WAIT = Duration.ofMinutes(10);
+  /** A wait fails when the node shows no progress this long (however long the whole wait takes). */
+  private static final Duration STALL = Duration.ofMinutes(2);
 
   /** The database a node journals to. */
   enum Db {
@@ -172,7 +175,7 @@ final class BenchRollup implements AutoCloseable {
 
   /** Waits until the node's Virtual head (in memory, moved after each delivered L1 step) reaches {@code batch}. */
   static void awaitVirtual(ZkChainNode node, long batch) {
-    await(() -> node.l1().orElseThrow().virtualHead() >= batch,
+    await(() -> node.l1().orElseThrow().virtualHead() >= batch, () -> node.l1().orElseThrow().virtualHead(),
         () -> "the node's Virtual head did not reach " + batch + ": " + node.l1().orElseThrow());
   }
 
@@ -183,13 +186,15 @@ final class BenchRollup implements AutoCloseable {
    */
   static void awaitHeads(ZkChainNode node, Predicate<StageHeads.Heads> condition) {
     var ds = Database.get(node.system()).dataSource();
-    await(() -> condition.test(StageHeads.read(ds)), () -> "the stage heads did not catch up: " + StageHeads.read(ds));
+    await(() -> condition.test(StageHeads.read(ds)), () -> progress(StageHeads.read(ds)),
+        () -> "the stage heads did not catch up: " + StageHeads.read(ds));
   }
 
   /** Waits until batch {@code n} is Trusted (or later) on the node; returns when its TrustedRecorded was decided. */
   static Instant awaitTrusted(ZkChainNode node, long n) {
-    await(() -> state(node.system(), n).stage() != BatchEntity.Stage.NONE,
-        () -> "batch " + n + " did not become Trusted on the node");
+    var ds = Database.get(node.system()).dataSource();
+    await(() -> state(node.system(), n).stage() != BatchEntity.Stage.NONE, () -> progress(StageHeads.read(ds)),
+        () -> "batch " + n + " did not become Trusted on the node: " + StageHeads.read(ds));
     return trustedAt(node.system(), n);
   }
 
@@ -205,10 +210,24 @@ final class BenchRollup implements AutoCloseable {
     return BatchEntity.ref(system, n).ask(BatchEntity.Get::new, TestNodes.TIMEOUT).toCompletableFuture().join();
   }
 
-  private static void await(BooleanSupplier condition, java.util.function.Supplier<String> failure) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
+  private static long progress(StageHeads.Heads heads) {
+    return heads.trusted() + heads.virtual() + heads.consolidated();
+  }
+
+  /** Polls {@code condition} every 10 ms; fails when {@code progress} (read every second) stood still for {@link #STALL}. */
+  private static void await(BooleanSupplier condition, LongSupplier progress, Supplier<String> failure) {
+    long last = progress.getAsLong();
+    long lastRead = System.nanoTime();
+    long stalledAt = lastRead + STALL.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException(failure.get());
+      long now = System.nanoTime();
+      if (now - lastRead > 1_000_000_000L) {
+        long p = progress.getAsLong();
+        if (p != last) stalledAt = now + STALL.toNanos();
+        last = p;
+        lastRead = now;
+      }
+      if (now > stalledAt) throw new IllegalStateException(failure.get() + " (no progress for " + STALL + ")");
       sleep(Duration.ofMillis(10));
     }
   }

@@ -1,128 +1,131 @@
 package zkchain.bench;
 
-import akka.actor.typed.ActorSystem;
-import akka.http.javadsl.Http;
-import akka.http.javadsl.ServerBinding;
-import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.web3j.crypto.Credentials;
-import zkchain.DevKeys;
-import zkchain.batch.BatchEntity;
-import zkchain.batch.StageHeads;
-import zkchain.execution.Executor;
-import zkchain.execution.Genesis;
-import zkchain.execution.InMemoryNodeStore;
-import zkchain.feed.FeedServer;
-import zkchain.feed.JdbcFeedLog;
-import zkchain.infra.Database;
+import java.util.concurrent.locks.LockSupport;
+import zkchain.bench.BenchRollup.Db;
+import zkchain.bench.Runs.Figure;
 import zkchain.node.ZkChainNode;
-import zkchain.protocol.AccInputHash;
-import zkchain.protocol.Address;
-import zkchain.protocol.Batch;
 import zkchain.protocol.FeedMessage.BatchMessage;
-import zkchain.protocol.Hash32;
-import zkchain.protocol.Txs;
-import zkchain.runtime.Boot;
 import zkchain.testing.LocalRollup;
-import zkchain.testing.TestNodes;
 
 /**
- * The Trusted stage of one node fed by a real feed server: latency from a batch's append to the
- * feed to its TrustedRecorded event (batches published one by one at a steady rate), then the
- * throughput of a backlog (batches and transfers per second). 100 transfers a batch, H2.
- * Prints figures, asserts nothing. Run:
+ * The Trusted stage of one node following a feed (figures 1 and 2 of issue 8, item 6). Each run
+ * starts a fresh node (H2 unless -Ddb=postgres) on a fresh feed, then:
  *
- * <pre>mvn -o -q -Pbench test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=zkchain.bench.FeedBench</pre>
+ * <ol>
+ *   <li>cold: the first {@code -Dcold} batches, published at {@code -Drate} a second, timed from
+ *       publication to Trusted; then {@code -Dwarmup} more at the same rate, not timed. The first
+ *       run's are reported as "cold JVM" (nothing compiled yet, as after a restart), the others'
+ *       as "cold node" (a fresh node in a JVM that ran one before);
+ *   <li>warm: {@code -Dlive} batches at the same rate, timed the same way;
+ *   <li>backlog: {@code -Dbacklog} batches published at once, timed until the last is Trusted.
+ * </ol>
+ *
+ * Latency is measured to two points: the batch's TrustedRecorded event (its time is taken when the
+ * entity decides, just before the journal write) and its arrival on the node's own feed (the node
+ * relays a batch after the journal write and its own feed log write): the Trusted moment lies
+ * between them. Limits of the same run: native sender recovery on all cores, as recoveries/s for the
+ * throughput and as the time to recover one batch's senders for the latency. Prints figures,
+ * asserts nothing. Run:
+ *
+ * <pre>mvn -o -q -Pbench exec:java -Dexec.classpathScope=test -Dexec.mainClass=zkchain.bench.FeedBench [-Druns=3]</pre>
  */
 public final class FeedBench {
-  static final int TRANSFERS = 100;
-  static final int LIVE = Integer.getInteger("live", 100);
-  static final int BACKLOG = Integer.getInteger("backlog", 300);
-  static final double LIVE_PER_SECOND = 10;
+  static final int TRANSFERS = SignedBatches.TRANSFERS;
+  static final int COLD = Integer.getInteger("cold", 100);
+  static final int WARMUP = Integer.getInteger("warmup", 100);
+  static final int LIVE = Integer.getInteger("live", 200);
+  static final int BACKLOG = Integer.getInteger("backlog", 200);
+  static final double RATE = Double.parseDouble(System.getProperty("rate", "20"));
 
-  public static void main(String[] args) throws Exception {
-    Genesis genesis = Genesis.load(LocalRollup.GENESIS_FILE);
-    List<BatchMessage> batches = signedBatches(genesis, LIVE + BACKLOG);
-    Path dir = Files.createTempDirectory("zkchain-feed-bench");
-    try (LocalRollup rollup = new LocalRollup(dir)) {
-      // the upstream: a feed server over a feed log the bench appends to, as a sequencer does
-      ActorSystem<Void> upstream = Boot.system(TestNodes.config(dir.resolve("upstream"), Map.of()));
-      JdbcFeedLog log = new JdbcFeedLog(Database.get(upstream).dataSource(), upstream.executionContext(), 16);
-      ServerBinding binding = Http.get(upstream).newServerAt("127.0.0.1", 0)
-          .bind(new FeedServer(upstream, log, FeedServer.Settings.from(upstream.settings().config())).route())
-          .toCompletableFuture().join();
-      ZkChainNode node = rollup.startNode("node",
-          List.of("ws://127.0.0.1:" + binding.localAddress().getPort() + "/feed"));
+  public static void main(String[] args) {
+    Db db = BenchRollup.Db.fromProperty("h2").get(0);
+    Runs runs = new Runs("FeedBench", 3);
+    System.out.printf("FeedBench: batches of %d transfers; cold %d and warm %d batches at %.0f/s after a warm-up of %d; "
+        + "a backlog of %d; %s; %d cores%n", TRANSFERS, COLD, LIVE, RATE, WARMUP, BACKLOG, db.label(), PhysicalLimits.cores());
+    List<BatchMessage> batches = SignedBatches.transfers(BenchRollup.GENESIS, COLD + WARMUP + LIVE + BACKLOG, TRANSFERS);
+    try (BenchRollup rollup = BenchRollup.onAnvil()) {
+      for (int run = 1; run <= runs.count(); run++) {
+        runs.start(run, "a fresh node");
+        try (FeedUpstream upstream = FeedUpstream.serving(batches)) {
+          ZkChainNode node = rollup.startNode("node-" + run, db, List.of(upstream.url()), Map.of());
+          Map<Long, Instant> relayed = upstream.arrivals(LocalRollup.feedUrl(node), 1);
 
-      // latency: one batch every 100 ms, each timed from its append to its TrustedRecorded event
-      Map<Long, Long> appendedAt = new ConcurrentHashMap<>();
-      for (int i = 0; i < LIVE; i++) {
-        BatchMessage m = batches.get(i);
-        appendedAt.put(m.batch().number(), System.currentTimeMillis());
-        log.append(m);
-        Thread.sleep((long) (1000 / LIVE_PER_SECOND));
+          Latencies cold = Latencies.of(node, relayed, publishAtRate(upstream, 1, COLD));
+          publishAtRate(upstream, COLD + 1, COLD + WARMUP);
+          Latencies warm = Latencies.of(node, relayed, publishAtRate(upstream, COLD + WARMUP + 1, COLD + WARMUP + LIVE));
+
+          int total = COLD + WARMUP + LIVE + BACKLOG;
+          Instant start = upstream.publishUpTo(total);
+          double seconds = Duration.between(start, BenchRollup.awaitTrusted(node, total)).toNanos() / 1e9;
+
+          BenchRollup.awaitHeads(node, heads -> heads.trusted() >= total);
+          double recoveries = PhysicalLimits.nativeRecoveryRate(Duration.ofSeconds(6));
+          double batchFloorMs = 1e3 * TRANSFERS / recoveries;
+          String floor = TRANSFERS + " recoveries on " + PhysicalLimits.cores() + " cores";
+          runs.add(Figure.rate("Trusted throughput, backlog of " + BACKLOG, BACKLOG * TRANSFERS / seconds,
+              "transfers/s", "native recovery, all cores", recoveries, "recoveries/s"));
+          for (var phase : List.of(Map.entry(run == 1 ? "cold JVM" : "cold node", cold), Map.entry("warm", warm))) {
+            Latencies l = phase.getValue();
+            runs.add(Figure.time("to TrustedRecorded p50, " + phase.getKey(), l.trustedMs(0.5), "ms", floor, batchFloorMs));
+            runs.add(Figure.time("to TrustedRecorded p99, " + phase.getKey(), l.trustedMs(0.99), "ms", floor, batchFloorMs));
+            runs.add(Figure.time("to relayed p50, " + phase.getKey(), l.relayedMs(0.5), "ms", floor, batchFloorMs));
+            runs.add(Figure.time("to relayed p99, " + phase.getKey(), l.relayedMs(0.99), "ms", floor, batchFloorMs));
+          }
+          rollup.stop(node);
+        }
       }
-      await(node, LIVE);
-      long[] latencies = new long[LIVE];
-      for (int n = 1; n <= LIVE; n++) {
-        var s = BatchEntity.ref(node.system(), n).ask(BatchEntity.Get::new, TestNodes.TIMEOUT).toCompletableFuture().join();
-        latencies[n - 1] = s.history().get(0).at().toEpochMilli() - appendedAt.get((long) n);
-      }
-      Arrays.sort(latencies);
-      System.out.printf("feed-to-Trusted latency over %d batches of %d transfers published at %.0f/s: "
-              + "p50 %d ms, p99 %d ms, max %d ms%n", LIVE, TRANSFERS, LIVE_PER_SECOND,
-          latencies[LIVE / 2], latencies[(int) Math.ceil(LIVE * 0.99) - 1], latencies[LIVE - 1]);
-
-      // throughput: a backlog appended at once, timed until the node's Trusted head reaches it
-      long start = System.nanoTime();
-      for (int i = LIVE; i < LIVE + BACKLOG; i++) log.append(batches.get(i));
-      await(node, LIVE + BACKLOG);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("Trusted throughput on a backlog of %d batches: %.1f batches/s, %.0f transfers/s (%.2f s)%n",
-          BACKLOG, BACKLOG / seconds, BACKLOG * TRANSFERS / seconds, seconds);
-      System.out.println(PhysicalLimits.nativeRecoveryLine(Duration.ofSeconds(6)));
-      binding.unbind();
-      upstream.terminate();
     }
+    runs.summary();
   }
 
-  static void await(ZkChainNode node, long trusted) {
-    var ds = Database.get(node.system()).dataSource();
-    if (!TestNodes.eventually(Duration.ofMinutes(10), () -> StageHeads.read(ds).trusted() >= trusted)) {
-      throw new IllegalStateException("the node did not reach Trusted " + trusted);
+  /** Publishes batches {@code from..to} one by one at RATE a second (a fixed schedule, no drift); returns when each was. */
+  static Map<Long, Instant> publishAtRate(FeedUpstream upstream, long from, long to) {
+    Map<Long, Instant> published = new java.util.HashMap<>();
+    long period = (long) (1e9 / RATE);
+    long start = System.nanoTime();
+    for (long n = from; n <= to; n++) {
+      long due = start + (n - from) * period;
+      for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
+      published.put(n, upstream.publishUpTo(n));
     }
+    return published;
   }
 
-  /** Batches of real transfers from the ten dev accounts, executed and signed as the sequencer does. */
-  static List<BatchMessage> signedBatches(Genesis genesis, int count) {
-    var store = new InMemoryNodeStore();
-    var executor = new Executor(store, genesis.chainConfig());
-    Hash32 root = genesis.write(store);
-    Hash32 acc = AccInputHash.GENESIS;
-    Credentials sequencer = Credentials.create(DevKeys.key(DevKeys.SEQUENCER));
-    List<Credentials> wallets = DevKeys.PRIVATE_KEYS.stream().map(Credentials::create).toList();
-    long[] nonces = new long[wallets.size()];
-    List<BatchMessage> out = new ArrayList<>(count);
-    for (int n = 1; n <= count; n++) {
-      List<byte[]> txs = new ArrayList<>(TRANSFERS);
-      for (int t = 0; t < TRANSFERS; t++) {
-        int w = t % wallets.size();
-        txs.add(Txs.legacy(wallets.get(w), genesis.chainId(), nonces[w]++, 1,
-            Address.of(String.format("0x%040x", 0x10000 + (n * TRANSFERS + t) % 5000)), BigInteger.ONE));
+  /** Publication-to-Trusted and publication-to-relayed times of a set of batches, in ms. */
+  record Latencies(double[] trusted, double[] relayed) {
+    static Latencies of(ZkChainNode node, Map<Long, Instant> relayedAt, Map<Long, Instant> published) {
+      long last = published.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+      BenchRollup.awaitTrusted(node, last);
+      double[] trusted = new double[published.size()];
+      double[] relayed = new double[published.size()];
+      int i = 0;
+      for (var p : published.entrySet()) {
+        long n = p.getKey();
+        trusted[i] = millis(p.getValue(), BenchRollup.trustedAt(node.system(), n));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!relayedAt.containsKey(n)) {
+          if (System.nanoTime() > deadline) throw new IllegalStateException("batch " + n + " was not relayed in 30 s");
+          BenchRollup.sleep(Duration.ofMillis(10));
+        }
+        relayed[i++] = millis(p.getValue(), relayedAt.get(n));
       }
-      Batch batch = new Batch(n, zkchain.protocol.BatchTransactions.encode(txs), 1_767_225_600L + n,
-          Address.of(sequencer.getAddress()));
-      root = executor.execute(root, batch).stateRoot();
-      acc = AccInputHash.next(acc, batch);
-      out.add(BatchMessage.signed(genesis.chainId(), batch, root, acc, sequencer.getEcKeyPair()));
+      return new Latencies(trusted, relayed);
     }
-    return out;
+
+    double trustedMs(double q) {
+      return Runs.quantile(trusted, q);
+    }
+
+    double relayedMs(double q) {
+      return Runs.quantile(relayed, q);
+    }
+
+    private static double millis(Instant from, Instant to) {
+      return Duration.between(from, to).toNanos() / 1e6;
+    }
   }
 }

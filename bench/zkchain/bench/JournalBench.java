@@ -20,6 +20,7 @@ import zkchain.derive.L1View;
 import zkchain.infra.Database;
 import zkchain.l1.L1Log;
 import zkchain.node.BatchDelivery;
+import zkchain.node.TrustedChain;
 import zkchain.node.ZkChainNode;
 import zkchain.protocol.Batch;
 import zkchain.protocol.Hash32;
@@ -57,8 +58,9 @@ public final class JournalBench {
           ActorSystem<?> system = node.system();
           int parallelism = system.settings().config().getInt("zkchain.l1.delivery-parallelism");
           L1Status status = new L1Status();
-          BatchDelivery delivery = new BatchDelivery(system, parallelism,
-              system.settings().config().getDuration("zkchain.batch.ask-timeout"), status);
+          var timeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
+          BatchDelivery delivery = new BatchDelivery(system, parallelism, timeout, status,
+              new TrustedChain(system, timeout, 1));
 
           deliver(delivery, sequenced(1, warmup, transactions));
           deliver(delivery, verified(0, warmup));

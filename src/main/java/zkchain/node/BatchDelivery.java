@@ -44,7 +44,8 @@ public final class BatchDelivery {
   private final L1Status status;
   private final TrustedChain trustedChain;
 
-  BatchDelivery(ActorSystem<?> system, int parallelism, Duration timeout, L1Status status, TrustedChain trustedChain) {
+  public BatchDelivery(ActorSystem<?> system, int parallelism, Duration timeout, L1Status status,
+      TrustedChain trustedChain) {
     this.system = system;
     this.parallelism = parallelism;
     this.timeout = timeout;

@@ -20,7 +20,7 @@ import zkchain.protocol.Hash32;
  * {@code capacity} are kept. A batch not in memory (after a restart) is asked of its entity, up
  * to the highest batch the feed door recorded.
  */
-final class TrustedChain implements BatchExecution.AlreadyExecuted {
+public final class TrustedChain implements BatchExecution.AlreadyExecuted {
   private record Executed(Hash32 accInputHash, Hash32 stateRoot) {}
 
   private final ActorSystem<?> system;
@@ -30,7 +30,7 @@ final class TrustedChain implements BatchExecution.AlreadyExecuted {
   private final AtomicLong highestRecorded = new AtomicLong();
   private final AtomicLong epoch = new AtomicLong();
 
-  TrustedChain(ActorSystem<?> system, Duration askTimeout, int capacity) {
+  public TrustedChain(ActorSystem<?> system, Duration askTimeout, int capacity) {
     this.system = system;
     this.askTimeout = askTimeout;
     this.capacity = capacity;

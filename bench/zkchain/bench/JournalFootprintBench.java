@@ -23,6 +23,7 @@ import javax.sql.DataSource;
 import org.web3j.crypto.Credentials;
 import zkchain.DevKeys;
 import zkchain.batch.BatchEntity;
+import zkchain.batch.BatchJournal;
 import zkchain.feed.JdbcFeedLog;
 import zkchain.infra.Database;
 import zkchain.node.ZkChainNode;
@@ -137,7 +138,8 @@ public final class JournalFootprintBench {
   /** The node's feed log as its feed door builds it. */
   static JdbcFeedLog feedLog(ActorSystem<?> system) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
-    return new JdbcFeedLog(Database.get(system).dataSource(), blocking, system.settings().config());
+    return new JdbcFeedLog(Database.get(system).dataSource(), blocking, system.settings().config(),
+        new BatchJournal(system)::transactionsOf);
   }
 
   static BatchEntity.BatchData data(BatchMessage m, BatchEntity.Source source) {

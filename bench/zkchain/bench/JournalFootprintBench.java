@@ -93,6 +93,7 @@ public final class JournalFootprintBench {
           r -> new BatchEntity.Consolidate(m.stateRoot().hex(), l1Ref(m, 2), r)));
       heap = heapAfterFullGc() - heapBefore;
       tables = Database.get(system).kind() == Database.Kind.POSTGRES ? pgSizes(Database.get(system).dataSource()) : null;
+      System.out.printf("%s: event payloads (mean bytes): %s%n", name, payloads(Database.get(system)));
     }
     int count = batches.size();
     if (tables != null) {
@@ -172,6 +173,22 @@ public final class JournalFootprintBench {
       }
     }
     return out;
+  }
+
+  /** The mean serialized size of each kind of event, as the journal stores it. */
+  static String payloads(Database db) throws Exception {
+    String q = db.kind() == Database.Kind.H2 ? "\"" : "";
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.dataSource().getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT " + q + "event_ser_manifest" + q + ", AVG(OCTET_LENGTH("
+             + q + "event_payload" + q + ")) FROM " + q + "event_journal" + q + " GROUP BY " + q + "event_ser_manifest" + q
+             + " ORDER BY 1");
+         ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1).replace("zkchain.batch.BatchEntity$", "") + String.format(" %,.0f", rs.getDouble(2)));
+      }
+    }
+    return String.join(", ", out);
   }
 
   static String perBatch(Map<String, Long> bytes, int batches) {

@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.javadsl.Adapter;
-import akka.pattern.StatusReply;
 import akka.persistence.query.EventEnvelope;
 import akka.persistence.query.Offset;
-import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
-import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializers;
@@ -20,26 +17,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity.BatchData;
-import zkchain.batch.BatchEntity.Command;
 import zkchain.batch.BatchEntity.Event;
 import zkchain.batch.BatchEntity.L1Ref;
-import zkchain.batch.BatchEntity.RecordTrusted;
 import zkchain.batch.BatchEntity.Source;
 import zkchain.batch.BatchEntity.State;
 import zkchain.batch.BatchEntity.TrustedRecorded;
-import zkchain.batch.BatchEntity.Virtualize;
 import zkchain.batch.BatchEntity.Virtualized;
 import zkchain.protocol.Hash32;
 
@@ -61,12 +53,10 @@ class JournalFormatTest {
 
   static ActorTestKit testKit;
   static Serialization serialization;
-  EventSourcedBehaviorTestKit<Command, Event, State> kit;
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create(EventSourcedBehaviorTestKit.config()
-        .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
+    testKit = ActorTestKit.create(ConfigFactory.parseString("akka.actor.provider = local")
         .withFallback(ConfigFactory.load()));
     serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
   }
@@ -74,25 +64,6 @@ class JournalFormatTest {
   @AfterAll
   static void stop() {
     testKit.shutdownTestKit();
-  }
-
-  @AfterEach
-  void clear() {
-    if (kit != null) kit.clear();
-  }
-
-  EventSourcedBehaviorTestKit<Command, Event, State> kit(long number) {
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        BatchEntity.create(number, BatchEntity.tagFor(number, 4), 100, Clock.systemUTC()));
-    return kit;
-  }
-
-  CommandResultWithReply<Command, Event, State, StatusReply<State>> trusted(BatchData data) {
-    return kit.runCommand(r -> new RecordTrusted(data, ROOT, ACC, r));
-  }
-
-  CommandResultWithReply<Command, Event, State, StatusReply<State>> virtualize(BatchData data) {
-    return kit.runCommand(r -> new Virtualize(data, ROOT, ACC, SEQ, r));
   }
 
   static byte[] random(int size, long seed) {
@@ -126,38 +97,42 @@ class JournalFormatTest {
     assertArrayEquals(TRANSACTIONS, read.data().transactions());
   }
 
-  @Test
-  void aVirtualizedWithTheTrustedDataDoesNotRepeatThem() {
-    kit(2);
-    trusted(FEED);
-    var result = virtualize(L1_SAME);
-    Virtualized event = result.eventOfType(Virtualized.class);
-    assertNull(event.data().transactions(), "the TrustedRecorded event holds them");
-    assertEquals(L1_SAME, event.data(), "only the source changed, to l1");
-    assertTrue(event.differingFields().isEmpty());
-    assertTrue(store(event).payload().length < 600, store(event).payload().length + " bytes");
-    assertEquals(result.state(), kit.restart().state());
+  static TrustedRecorded trustedRecorded(long number) {
+    return new TrustedRecorded(number, FEED, ROOT, ACC, Instant.parse("2026-12-01T00:00:00Z"));
+  }
+
+  /** L1 sequenced other transactions: the L1 version whole, the replaced one named by keccak. */
+  static Virtualized reorg(long number) {
+    return new Virtualized(number, L1_OTHER, ROOT, ACC, SEQ, List.of("transactions"), FEED.withoutTransactions(),
+        Instant.parse("2026-12-01T00:00:01Z"));
   }
 
   @Test
-  void aTrustedReorgCarriesTheL1VersionAndNamesTheTrustedOne() {
-    kit(3);
-    trusted(FEED);
-    Virtualized event = virtualize(L1_OTHER).eventOfType(Virtualized.class);
-    assertEquals(List.of("transactions"), event.differingFields());
-    assertArrayEquals(L1_OTHER.transactions(), event.data().transactions(), "the L1 version, whole");
-    assertEquals(FEED, event.trustedData());
-    assertNull(event.trustedData().transactions(), "the version replaced is in the TrustedRecorded event");
-    var held = BatchJournal.transactionsIn(envelopes(kit, 3));
-    assertArrayEquals(TRANSACTIONS, held.get(FEED.transactionsHash()), "both versions read back");
+  void aVirtualizedThatNamesItsTransactionsStoresNoneOfThem() {
+    var event = new Virtualized(2, L1_SAME.withoutTransactions(), ROOT, ACC, SEQ, List.of(), null,
+        Instant.parse("2026-12-01T00:00:01Z"));
+    Stored stored = store(event);
+    assertTrue(stored.payload().length < 600, stored.payload().length + " bytes");
+    Virtualized read = (Virtualized) stored.read();
+    assertEquals(L1_SAME, read.data());
+    assertNull(read.data().transactions());
+  }
+
+  @Test
+  void theJournalOfABatchGivesBackEveryVersionOfItsTransactions() {
+    String pid = BatchEntity.persistenceId(3).id();
+    List<EventEnvelope> events = List.of(
+        new EventEnvelope(Offset.sequence(1), pid, 1, store(trustedRecorded(3)).read(), 0L),
+        new EventEnvelope(Offset.sequence(2), pid, 2, store(reorg(3)).read(), 0L));
+    var held = BatchJournal.transactionsIn(events);
+    assertEquals(2, held.size());
+    assertArrayEquals(TRANSACTIONS, held.get(FEED.transactionsHash()));
     assertArrayEquals(L1_OTHER.transactions(), held.get(L1_OTHER.transactionsHash()));
   }
 
   @Test
   void theStateKeepsNoTransactionsAndItsSnapshotIsSmall() {
-    kit(4);
-    trusted(FEED);
-    State state = virtualize(L1_OTHER).state();
+    State state = State.empty(4).trustedRecorded(trustedRecorded(4)).virtualized(reorg(4));
     assertTrue(dataIn(state).stream().allMatch(d -> d.transactions() == null), dataIn(state).toString());
     assertEquals(FEED.transactionsHash(), state.history().get(0).data().transactionsHash());
     assertEquals(FEED.size(), state.history().get(0).data().size());
@@ -226,17 +201,6 @@ class JournalFormatTest {
     s.history().forEach(t -> {
       if (t.data() != null) out.add(t.data());
     });
-    return out;
-  }
-
-  /** The events the kit's journal holds for a batch, as the read journal hands them out. */
-  static List<EventEnvelope> envelopes(EventSourcedBehaviorTestKit<Command, Event, State> kit, long number) {
-    String pid = BatchEntity.persistenceId(number).id();
-    List<EventEnvelope> out = new ArrayList<>();
-    for (Object e : kit.persistenceTestKit().persistedInStorage(pid)) {
-      long seq = out.size() + 1;
-      out.add(new EventEnvelope(Offset.sequence(seq), pid, seq, e, 0L));
-    }
     return out;
   }
 }

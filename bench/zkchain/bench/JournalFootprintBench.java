@@ -23,9 +23,9 @@ import javax.sql.DataSource;
 import org.web3j.crypto.Credentials;
 import zkchain.DevKeys;
 import zkchain.batch.BatchEntity;
-import zkchain.batch.BatchJournal;
 import zkchain.feed.JdbcFeedLog;
 import zkchain.infra.Database;
+import zkchain.node.JournalTransactions;
 import zkchain.node.ZkChainNode;
 import zkchain.protocol.Address;
 import zkchain.protocol.Batch;
@@ -140,7 +140,7 @@ public final class JournalFootprintBench {
   static JdbcFeedLog feedLog(ActorSystem<?> system) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     return new JdbcFeedLog(Database.get(system).dataSource(), blocking, system.settings().config(),
-        new BatchJournal(system)::transactionsOf);
+        new JournalTransactions(system));
   }
 
   static BatchEntity.BatchData data(BatchMessage m, BatchEntity.Source source) {

@@ -419,11 +419,14 @@ public final class BatchEntity
           null, undone.l1(), List.of()));
     }
 
+    /** Whether an event of this batch holds transactions with this keccak: each version its history names. */
+    public boolean holdsTransactions(Hash32 keccak) {
+      return history.stream().anyMatch(t -> t.data() != null && t.data().transactionsHash().equals(keccak));
+    }
+
     /** The data as a new event stores them: without the transactions when an earlier event holds them. */
     BatchData toStore(BatchData data) {
-      boolean held = history.stream()
-          .anyMatch(t -> t.data() != null && t.data().transactionsHash().equals(data.transactionsHash()));
-      return held ? data.withoutTransactions() : data;
+      return holdsTransactions(data.transactionsHash()) ? data.withoutTransactions() : data;
     }
 
     /** Index of the earliest transition still standing that the L1 block caused, or -1. */

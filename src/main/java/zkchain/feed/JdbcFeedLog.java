@@ -42,15 +42,27 @@ import zkchain.protocol.Hash32;
  */
 public final class JdbcFeedLog implements FeedLog {
   /** Where the log finds the transactions it does not keep: its node's journal. */
-  @FunctionalInterface
   public interface Transactions {
+    /** Whether batch {@code number}'s transactions with this keccak are held there; asked at each append. */
+    CompletionStage<Boolean> holds(long number, Hash32 keccak);
+
     /** Batch {@code number}'s transactions with this keccak, if held. */
     CompletionStage<Optional<byte[]>> find(long number, Hash32 keccak);
 
-    Transactions NONE = (number, keccak) -> CompletableFuture.completedFuture(Optional.empty());
+    Transactions NONE = new Transactions() {
+      @Override
+      public CompletionStage<Boolean> holds(long number, Hash32 keccak) {
+        return CompletableFuture.completedFuture(false);
+      }
+
+      @Override
+      public CompletionStage<Optional<byte[]>> find(long number, Hash32 keccak) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+    };
   }
 
-  /** A journal read that hangs fails its append or page instead of holding the feed for good. */
+  /** A journal that does not answer fails the append or page instead of holding the feed for good. */
   private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
 
   private final DataSource dataSource;
@@ -106,7 +118,8 @@ public final class JdbcFeedLog implements FeedLog {
 
   private boolean write(BatchMessage batch, boolean replace) {
     long number = batch.batch().number();
-    boolean keepWhole = find(number, batch.batch().transactionsHash()).isEmpty();
+    boolean keepWhole = !await(transactions.holds(number, batch.batch().transactionsHash()).toCompletableFuture(),
+        "asking whether the journal holds the transactions of batch " + number);
     boolean replaced = false;
     synchronized (appendLock) {
       long h = head.get();
@@ -189,7 +202,7 @@ public final class JdbcFeedLog implements FeedLog {
     }
     // every lookup asked at once, then each awaited in order
     List<CompletableFuture<BatchMessage>> page = rows.stream().map(this::message).toList();
-    return page.stream().map(m -> await(m, "batch " + first + " onwards")).toList();
+    return page.stream().map(m -> await(m, "reading the feed log from batch " + first)).toList();
   }
 
   private CompletableFuture<BatchMessage> message(Row row) {
@@ -199,21 +212,17 @@ public final class JdbcFeedLog implements FeedLog {
             + "transactions with keccak " + row.transactionsHash() + " in its node's journal"))));
   }
 
-  private Optional<byte[]> find(long number, Hash32 keccak) {
-    return await(transactions.find(number, keccak).toCompletableFuture(), "the transactions of batch " + number);
-  }
-
   private static <T> T await(CompletableFuture<T> future, String what) {
     try {
       return future.get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r
-          : new IllegalStateException("cannot read " + what + ": " + e.getCause(), e.getCause());
+          : new IllegalStateException(what + " failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("reading " + what + " took more than " + LOOKUP_TIMEOUT.toSeconds() + " s", e);
+      throw new IllegalStateException(what + " had no answer within " + LOOKUP_TIMEOUT.toSeconds() + " s", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted reading " + what, e);
+      throw new IllegalStateException(what + " was interrupted", e);
     }
   }
 

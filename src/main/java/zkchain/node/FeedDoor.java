@@ -62,7 +62,7 @@ final class FeedDoor implements AutoCloseable {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);
     FeedMetrics metrics = new FeedMetrics();
-    FeedRelay relay = new FeedRelay(new JdbcFeedLog(db.dataSource(), blocking, config, new zkchain.batch.BatchJournal(system)::transactionsOf), metrics);
+    FeedRelay relay = new FeedRelay(new JdbcFeedLog(db.dataSource(), blocking, config, new JournalTransactions(system)), metrics);
     TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot());
     List<String> urls = FeedSource.Settings.urls(config);
     if (urls.isEmpty()) return new FeedDoor(relay, metrics, trusted, null);

@@ -136,6 +136,11 @@ abstract class FeedLogContract {
     }
 
     @Override
+    public CompletionStage<Boolean> holds(long number, Hash32 keccak) {
+      return CompletableFuture.completedFuture(held.containsKey(keccak));
+    }
+
+    @Override
     public CompletionStage<Optional<byte[]>> find(long number, Hash32 keccak) {
       return CompletableFuture.completedFuture(Optional.ofNullable(held.get(keccak)));
     }

@@ -23,7 +23,6 @@ import zkchain.batch.BatchEntity.L1Ref;
 import zkchain.batch.BatchEntity.RecordTrusted;
 import zkchain.batch.BatchEntity.Source;
 import zkchain.batch.BatchEntity.Virtualize;
-import zkchain.batch.BatchJournal;
 import zkchain.feed.JdbcFeedLog;
 import zkchain.infra.Database;
 import zkchain.protocol.Address;
@@ -77,7 +76,7 @@ class RelayFromJournalTest {
 
       JdbcFeedLog log = new JdbcFeedLog(Database.get(system).dataSource(),
           system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher")),
-          system.settings().config(), new BatchJournal(system)::transactionsOf);
+          system.settings().config(), new JournalTransactions(system));
       feed.forEach(log::appendOrReplace);
 
       assertEquals(List.of(false, false, false, true), wholeRows(Database.get(system).dataSource()));

@@ -43,8 +43,9 @@ import zkchain.testing.TestNodes;
  * batch of the journal (events, tags, snapshots) and of the feed log against the raw transaction
  * bytes: PostgreSQL's relation sizes (TOAST and indexes included), and H2's database file after
  * SHUTDOWN COMPACT less an empty node's (H2 stores BLOBs apart from their table, so its per-table
- * figures leave them out). Then the heap the batch entities hold per batch after a full GC.
- * Asserts nothing. Run:
+ * figures leave them out). Then the heap the batch entities hold per batch after a full GC, and
+ * how fast the feed log serves the batches again from the start (a relay rebuilds each from its
+ * journal). Asserts nothing. Run:
  *
  * <pre>mvn -o -q -Pbench test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=zkchain.bench.JournalFootprintBench -Dbatches=500</pre>
  *
@@ -92,6 +93,11 @@ public final class JournalFootprintBench {
       inWindows(batches, m -> TestNodes.ask(system, m.batch().number(),
           r -> new BatchEntity.Consolidate(m.stateRoot().hex(), l1Ref(m, 2), r)));
       heap = heapAfterFullGc() - heapBefore;
+      long start = System.nanoTime();
+      int served = feedLog.from(1).take(batches.size()).runWith(akka.stream.javadsl.Sink.seq(), system)
+          .toCompletableFuture().join().size();
+      System.out.printf("%s: the feed log serves %d batches from the start at %,.0f batches/s%n", name, served,
+          served / ((System.nanoTime() - start) / 1e9));
       tables = Database.get(system).kind() == Database.Kind.POSTGRES ? pgSizes(Database.get(system).dataSource()) : null;
       System.out.printf("%s: event payloads (mean bytes): %s%n", name, payloads(Database.get(system)));
     }

@@ -53,6 +53,17 @@ CREATE TABLE IF NOT EXISTS feed_batch (
   number BIGINT PRIMARY KEY,
   message TEXT NOT NULL
 );
+-- Since issue 8 a row keeps the message but its transactions, which the node's journal holds: the
+-- header fields and the signature, and the keccak that names the transactions there. message keeps
+-- the whole JSON only where the journal lacks them (a version L1 overrode), and in older rows.
+ALTER TABLE feed_batch ALTER COLUMN message DROP NOT NULL;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS chain_id BIGINT;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS batch_timestamp BIGINT;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS coinbase BYTEA;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS transactions_hash BYTEA;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS state_root BYTEA;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS acc_input_hash BYTEA;
+ALTER TABLE feed_batch ADD COLUMN IF NOT EXISTS signature BYTEA;
 -- The trusted sequencer's closed batches (zkchain.sequencer.SequencerBatchStore): the signed feed
 -- message as JSON, and the L1 transaction that sequenced the batch once known.
 CREATE TABLE IF NOT EXISTS sequencer_batch (

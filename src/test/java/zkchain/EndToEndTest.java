@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity.Stage;
 import zkchain.batch.BatchEntity;
 import zkchain.node.ZkChainNode;
+import zkchain.protocol.Hash32;
 import zkchain.sequencer.SequencerRole;
 import zkchain.testing.LocalRollup;
 import zkchain.testing.TcpProxy;
@@ -75,7 +77,8 @@ class EndToEndTest {
 
       BatchEntity.State reorged = batch(node, 2);
       assertEquals(List.of("transactions"), reorged.current().trustedReorg().differingFields());
-      assertEquals("0xc0", reorged.current().data().transactions(), "the L1 version won");
+      assertEquals(Hash32.keccak(Numeric.hexStringToByteArray("0xc0")), reorged.current().data().transactionsHash(),
+          "the L1 version won");
       assertEquals(BatchEntity.Source.L1, reorged.current().data().source());
       JsonNode http = JSON.readTree(TestNodes.get(node.httpUrl() + "/batches/2").body());
       assertEquals("[\"transactions\"]", http.get("trustedReorg").get("differingFields").toString());

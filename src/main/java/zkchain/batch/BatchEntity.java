@@ -15,14 +15,19 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.web3j.utils.Numeric;
 import zkchain.CborSerializable;
+import zkchain.protocol.Hash32;
 
 /**
  * One batch of the rollup, from the moment the node first hears of it: its stage (Trusted,
@@ -81,26 +86,58 @@ public final class BatchEntity
     @JsonProperty("l1") L1
   }
 
-  /** A batch's content (PROTOCOL.md §4): transactions and coinbase as 0x-hex, and where it came from. */
-  public record BatchData(String transactions, long timestamp, String coinbase, Source source) {
+  /**
+   * A batch's content (PROTOCOL.md §4) and where it came from. Commands and events carry the
+   * transactions as bytes; an entity's state keeps only their keccak and size, and
+   * {@link BatchJournal} reads them back from the journal when they are asked for. Two values
+   * are the same data when keccak, size, timestamp, coinbase and source agree, whether or not
+   * they hold the bytes: the protocol itself names transactions by their keccak.
+   *
+   * @param transactions the transactions, or null where only their keccak and size are kept
+   */
+  public record BatchData(
+      byte[] transactions, Hash32 transactionsHash, int size, long timestamp, String coinbase, Source source) {
     public BatchData {
-      Objects.requireNonNull(transactions, "transactions");
+      Objects.requireNonNull(transactionsHash, "transactionsHash");
       Objects.requireNonNull(coinbase, "coinbase");
       Objects.requireNonNull(source, "source");
-      transactions = transactions.toLowerCase();
+      if (transactions != null) {
+        if (transactions.length != size) {
+          throw new IllegalArgumentException("transactions are " + transactions.length + " bytes, not " + size);
+        }
+        transactions = transactions.clone();
+      }
       coinbase = coinbase.toLowerCase();
+    }
+
+    public BatchData(byte[] transactions, long timestamp, String coinbase, Source source) {
+      this(transactions, Hash32.keccak(transactions), transactions.length, timestamp, coinbase, source);
+    }
+
+    /** With the transactions as 0x-hex, as JSON writes them. */
+    public BatchData(String transactions, long timestamp, String coinbase, Source source) {
+      this(Numeric.hexStringToByteArray(transactions), timestamp, coinbase, source);
     }
 
     /** A protocol batch's content, heard from {@code source}. */
     public static BatchData of(zkchain.protocol.Batch batch, Source source) {
-      return new BatchData(org.web3j.utils.Numeric.toHexString(batch.transactions()), batch.timestamp(),
-          batch.coinbase().hex(), source);
+      return new BatchData(batch.transactions(), batch.timestamp(), batch.coinbase().hex(), source);
+    }
+
+    @Override
+    public byte[] transactions() {
+      return transactions == null ? null : transactions.clone();
+    }
+
+    /** The same data with only the keccak and size of its transactions. */
+    public BatchData withoutTransactions() {
+      return transactions == null ? this : new BatchData(null, transactionsHash, size, timestamp, coinbase, source);
     }
 
     /** The protocol fields that differ from another version of the same batch. */
     public List<String> differingFields(BatchData other) {
       List<String> fields = new ArrayList<>();
-      if (!transactions.equals(other.transactions)) fields.add("transactions");
+      if (!transactionsHash.equals(other.transactionsHash) || size != other.size) fields.add("transactions");
       if (timestamp != other.timestamp) fields.add("timestamp");
       if (!coinbase.equals(other.coinbase)) fields.add("coinbase");
       return fields;
@@ -108,6 +145,41 @@ public final class BatchEntity
 
     public boolean sameContent(BatchData other) {
       return differingFields(other).isEmpty();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BatchData d && sameContent(d) && source == d.source;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(transactionsHash, timestamp, coinbase, source);
+    }
+
+    @Override
+    public String toString() {
+      return "BatchData[transactions=" + size + " bytes, keccak " + transactionsHash + (transactions == null
+          ? " (not held)" : "") + ", timestamp=" + timestamp + ", coinbase=" + coinbase + ", source=" + source + "]";
+    }
+
+    /** As the journal stores it: the transactions as a CBOR byte string, or else their keccak and size. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Stored(byte[] transactions, byte[] transactionsHash, Integer size, long timestamp, String coinbase,
+                  Source source) {}
+
+    @JsonValue
+    Stored stored() {
+      return transactions != null
+          ? new Stored(transactions, null, null, timestamp, coinbase, source)
+          : new Stored(null, transactionsHash.bytes(), size, timestamp, coinbase, source);
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static BatchData fromStored(Stored s) {
+      return s.transactions() != null
+          ? new BatchData(s.transactions(), s.timestamp(), s.coinbase(), s.source())
+          : new BatchData(null, new Hash32(s.transactionsHash()), s.size(), s.timestamp(), s.coinbase(), s.source());
     }
   }
 
@@ -119,15 +191,26 @@ public final class BatchEntity
     }
   }
 
+  // The records of the state below keep batch data without their transactions: the journal has them.
+
   /** L1 sequenced different data than the feed carried; the L1 version won (PROTOCOL.md §7). */
-  public record TrustedReorg(List<String> differingFields, BatchData trusted, BatchData l1) {}
+  public record TrustedReorg(List<String> differingFields, BatchData trusted, BatchData l1) {
+    public TrustedReorg {
+      trusted = trusted.withoutTransactions();
+      l1 = l1.withoutTransactions();
+    }
+  }
 
   /** The root verified on L1 differs from the node's own root (PROTOCOL.md §7). */
   public record StateRootMismatch(String verifiedRoot, String ownRoot, L1Ref l1) {}
 
   /** One line of the batch's history. */
   public record Transition(
-      Instant at, String event, Stage from, Stage to, BatchData data, L1Ref l1, List<String> differingFields) {}
+      Instant at, String event, Stage from, Stage to, BatchData data, L1Ref l1, List<String> differingFields) {
+    public Transition {
+      if (data != null) data = data.withoutTransactions();
+    }
+  }
 
   /** The state before a transition made by an L1 block, kept so an L1 reorg can restore it. */
   public record L1Applied(L1Ref l1, Core before) {}
@@ -144,6 +227,10 @@ public final class BatchEntity
       TrustedReorg trustedReorg,
       StateRootMismatch stateRootMismatch) {
     static final Core EMPTY = new Core(Stage.NONE, null, null, null, null, null, null, null, null);
+
+    public Core {
+      if (data != null) data = data.withoutTransactions();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -188,16 +275,31 @@ public final class BatchEntity
     default boolean stateRootMismatchOpenAfter() {
       return false;
     }
+
+    /** The batch data this event names; those holding their transactions are where the journal keeps them. */
+    default List<BatchData> carriedData() {
+      return List.of();
+    }
   }
 
+  /** data holds its transactions unless an earlier event of this batch holds the same ones. */
   public record TrustedRecorded(long number, BatchData data, String stateRoot, String accInputHash, Instant at)
       implements Event {
     public Stage stageAfter() {
       return Stage.TRUSTED;
     }
+
+    @Override
+    public List<BatchData> carriedData() {
+      return List.of(data);
+    }
   }
 
-  /** Non-empty differingFields make this a trusted reorg: trustedData is the version L1 replaced. */
+  /**
+   * Non-empty differingFields make this a trusted reorg: trustedData is the version L1 replaced,
+   * without its transactions. data holds its transactions unless an earlier event of this batch
+   * holds the same ones: L1 sequencing the Trusted data only changes their source.
+   */
   public record Virtualized(
       long number,
       BatchData data,
@@ -210,6 +312,11 @@ public final class BatchEntity
       implements Event {
     public Stage stageAfter() {
       return Stage.VIRTUAL;
+    }
+
+    @Override
+    public List<BatchData> carriedData() {
+      return trustedData == null ? List.of(data) : List.of(data, trustedData);
     }
   }
 
@@ -232,9 +339,15 @@ public final class BatchEntity
     }
   }
 
+  /** data without its transactions: they are in the event that recorded them. */
   public record TrustedDiscarded(long number, long reorgedBatch, BatchData data, Instant at) implements Event {
     public Stage stageAfter() {
       return Stage.NONE;
+    }
+
+    @Override
+    public List<BatchData> carriedData() {
+      return List.of(data);
     }
   }
 
@@ -262,18 +375,20 @@ public final class BatchEntity
     }
 
     State trustedRecorded(TrustedRecorded e) {
-      Core next = new Core(Stage.TRUSTED, e.data(), e.stateRoot(), e.accInputHash(), null, null, null, null, null);
-      return move(next, null, new Transition(e.at(), "trusted-recorded", stage(), next.stage(), e.data(), null, List.of()));
+      BatchData data = e.data().withoutTransactions(); // one instance for the current data and the history
+      Core next = new Core(Stage.TRUSTED, data, e.stateRoot(), e.accInputHash(), null, null, null, null, null);
+      return move(next, null, new Transition(e.at(), "trusted-recorded", stage(), next.stage(), data, null, List.of()));
     }
 
     State virtualized(Virtualized e) {
+      BatchData data = e.data().withoutTransactions();
       TrustedReorg reorg = e.differingFields().isEmpty()
           ? current.trustedReorg()
-          : new TrustedReorg(e.differingFields(), e.trustedData(), e.data());
-      Core next = new Core(Stage.VIRTUAL, e.data(), e.stateRoot(), e.accInputHash(), e.l1(), null, null, reorg, null);
+          : new TrustedReorg(e.differingFields(), e.trustedData(), data);
+      Core next = new Core(Stage.VIRTUAL, data, e.stateRoot(), e.accInputHash(), e.l1(), null, null, reorg, null);
       String event = e.differingFields().isEmpty() ? "virtualized" : "trusted-reorg";
       return move(next, e.l1(),
-          new Transition(e.at(), event, stage(), next.stage(), e.data(), e.l1(), e.differingFields()));
+          new Transition(e.at(), event, stage(), next.stage(), data, e.l1(), e.differingFields()));
     }
 
     State consolidated(Consolidated e) {
@@ -302,6 +417,16 @@ public final class BatchEntity
       var next = new State(number, undone.before(), List.copyOf(l1Applied.subList(0, index)), history);
       return next.withHistory(new Transition(e.at(), "l1-reorg-undone", stage(), undone.before().stage(),
           null, undone.l1(), List.of()));
+    }
+
+    /** Whether an event of this batch holds transactions with this keccak: each version its history names. */
+    public boolean holdsTransactions(Hash32 keccak) {
+      return history.stream().anyMatch(t -> t.data() != null && t.data().transactionsHash().equals(keccak));
+    }
+
+    /** The data as a new event stores them: without the transactions when an earlier event holds them. */
+    BatchData toStore(BatchData data) {
+      return holdsTransactions(data.transactionsHash()) ? data.withoutTransactions() : data;
     }
 
     /** Index of the earliest transition still standing that the L1 block caused, or -1. */
@@ -351,6 +476,7 @@ public final class BatchEntity
     return State.empty(number);
   }
 
+  /** Old snapshots go, events stay: they are where the transactions are read back (BatchJournal). */
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
@@ -366,9 +492,10 @@ public final class BatchEntity
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
     b.forState(s -> s.stage() == Stage.NONE)
         .onCommand(RecordTrusted.class, (s, cmd) -> persist(
-            new TrustedRecorded(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), now()), cmd.replyTo()))
-        .onCommand(Virtualize.class, (s, cmd) -> persist(new Virtualized(number, cmd.data(), cmd.stateRoot(),
-            cmd.accInputHash(), cmd.l1(), List.of(), null, now()), cmd.replyTo()))
+            new TrustedRecorded(number, s.toStore(cmd.data()), cmd.stateRoot(), cmd.accInputHash(), now()),
+            cmd.replyTo()))
+        .onCommand(Virtualize.class, (s, cmd) -> persist(new Virtualized(number, s.toStore(cmd.data()),
+            cmd.stateRoot(), cmd.accInputHash(), cmd.l1(), List.of(), null, now()), cmd.replyTo()))
         .onCommand(Consolidate.class, this::refuseNotVirtual)
         .onCommand(DiscardTrusted.class, (s, cmd) -> ok(s, cmd.replyTo()));
     b.forState(s -> s.stage() == Stage.TRUSTED)
@@ -414,7 +541,7 @@ public final class BatchEntity
   private ReplyEffect<Event, State> onVirtualizeTrusted(State state, Virtualize cmd) {
     Core c = state.current();
     List<String> differing = c.data().differingFields(cmd.data());
-    return persist(new Virtualized(number, cmd.data(), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
+    return persist(new Virtualized(number, state.toStore(cmd.data()), cmd.stateRoot(), cmd.accInputHash(), cmd.l1(),
         differing, differing.isEmpty() ? null : c.data(), now()), cmd.replyTo());
   }
 

@@ -7,18 +7,33 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import zkchain.protocol.Address;
+import zkchain.protocol.Batch;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.FeedMessage;
+import zkchain.protocol.Hash32;
 
 /**
  * {@link FeedLog} in the node's database, table {@code feed_batch} (db/*-schema.sql).
+ *
+ * <p>A relay's node keeps the transactions of the batches it took in its journal, so a row keeps
+ * only the rest of the signed message (header fields and signature) and the transactions are read
+ * back from there ({@link Transactions}); the message is rebuilt field for field, so the feed
+ * serves the very JSON it received. A row keeps the whole message where the journal lacks its
+ * transactions: a version L1 overrode, or a log that has no journal beside it.
  *
  * <p>Every reader pulls from the table, a page at a time, and only as fast as it is asked; when
  * it has read up to the head it waits for the next append. So a reader holds at most one page,
@@ -26,26 +41,61 @@ import zkchain.protocol.FeedMessage;
  * Appends are seen by the readers of this process only (one writer per log, as the feed has).
  */
 public final class JdbcFeedLog implements FeedLog {
+  /** Where the log finds the transactions it does not keep: its node's journal. */
+  public interface Transactions {
+    /** Whether batch {@code number}'s transactions with this keccak are held there; asked at each append. */
+    CompletionStage<Boolean> holds(long number, Hash32 keccak);
+
+    /** Batch {@code number}'s transactions with this keccak, if held. */
+    CompletionStage<Optional<byte[]>> find(long number, Hash32 keccak);
+
+    Transactions NONE = new Transactions() {
+      @Override
+      public CompletionStage<Boolean> holds(long number, Hash32 keccak) {
+        return CompletableFuture.completedFuture(false);
+      }
+
+      @Override
+      public CompletionStage<Optional<byte[]>> find(long number, Hash32 keccak) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+    };
+  }
+
+  /** A journal that does not answer fails the append or page instead of holding the feed for good. */
+  private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
+
   private final DataSource dataSource;
   private final Executor blocking;
   private final int pageSize;
+  private final Transactions transactions;
   private final AtomicLong head;
   private final Object appendLock = new Object();
   /** Completed, and replaced, by each append: what waiting readers wait on. */
   private volatile CompletableFuture<Void> appended = new CompletableFuture<>();
 
-  /** @param blocking where JDBC calls run (a blocking-IO dispatcher), never a stream's thread */
-  public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize) {
+  /**
+   * @param blocking where JDBC calls and waits on {@code transactions} run (a blocking-IO
+   *     dispatcher), never a stream's thread
+   * @param transactions where the transactions of the batches appended are, besides the log
+   */
+  public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize, Transactions transactions) {
     if (pageSize < 1) throw new IllegalArgumentException("replay-page-size must be ≥ 1, got " + pageSize);
     this.dataSource = dataSource;
     this.blocking = blocking;
     this.pageSize = pageSize;
+    this.transactions = transactions;
     this.head = new AtomicLong(readHead());
   }
 
+  /** A log that keeps whole messages. */
+  public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize) {
+    this(dataSource, blocking, pageSize, Transactions.NONE);
+  }
+
   /** With {@code zkchain.feed.log.replay-page-size} from {@code config}. */
-  public JdbcFeedLog(DataSource dataSource, Executor blocking, Config config) {
-    this(dataSource, blocking, config.getConfig("zkchain.feed.log").getInt("replay-page-size"));
+  public JdbcFeedLog(DataSource dataSource, Executor blocking, Config config, Transactions transactions) {
+    this(dataSource, blocking, config.getConfig("zkchain.feed.log").getInt("replay-page-size"), transactions);
   }
 
   @Override
@@ -68,6 +118,8 @@ public final class JdbcFeedLog implements FeedLog {
 
   private boolean write(BatchMessage batch, boolean replace) {
     long number = batch.batch().number();
+    boolean keepWhole = !await(transactions.holds(number, batch.batch().transactionsHash()).toCompletableFuture(),
+        "asking whether the journal holds the transactions of batch " + number);
     boolean replaced = false;
     synchronized (appendLock) {
       long h = head.get();
@@ -79,13 +131,13 @@ public final class JdbcFeedLog implements FeedLog {
           throw new IllegalStateException("batch " + number + " is already in the feed log with a different "
               + "message; refused the new one");
         }
-        replaceFrom(number, batch.toJson());
+        replaceFrom(batch, keepWhole);
         replaced = true;
       } else if (number != h + 1) {
         throw new IllegalArgumentException("batch " + number + " would leave a gap after the feed log's head " + h
             + "; refused");
       } else {
-        insert(number, batch.toJson());
+        insert(batch, keepWhole);
       }
       head.set(number);
     }
@@ -136,31 +188,77 @@ public final class JdbcFeedLog implements FeedLog {
 
   /** Up to {@code limit} consecutive batches from {@code first}. */
   private List<BatchMessage> read(long first, int limit) {
+    List<Row> rows = new ArrayList<>(limit);
     try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = c.prepareStatement(
-             "SELECT number, message FROM feed_batch WHERE number >= ? AND number < ? ORDER BY number")) {
+         PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+             + " FROM feed_batch WHERE number >= ? AND number < ? ORDER BY number")) {
       ps.setLong(1, first);
       ps.setLong(2, first + limit);
-      List<BatchMessage> page = new ArrayList<>(limit);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next() && rs.getLong(1) == first + page.size()) {
-          page.add((BatchMessage) FeedMessage.parse(rs.getString(2)));
-        }
+        while (rs.next() && rs.getLong(1) == first + rows.size()) rows.add(Row.read(rs));
       }
-      return page;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read the feed log from batch " + first + ": " + e.getMessage(), e);
+    }
+    // every lookup asked at once, then each awaited in order
+    List<CompletableFuture<BatchMessage>> page = rows.stream().map(this::message).toList();
+    return page.stream().map(m -> await(m, "reading the feed log from batch " + first)).toList();
+  }
+
+  private CompletableFuture<BatchMessage> message(Row row) {
+    if (row.whole() != null) return CompletableFuture.completedFuture(row.whole());
+    return transactions.find(row.number(), row.transactionsHash()).toCompletableFuture().thenApply(found -> row.with(
+        found.orElseThrow(() -> new IllegalStateException("batch " + row.number() + " of the feed log has no "
+            + "transactions with keccak " + row.transactionsHash() + " in its node's journal"))));
+  }
+
+  private static <T> T await(CompletableFuture<T> future, String what) {
+    try {
+      return future.get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r
+          : new IllegalStateException(what + " failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(what + " had no answer within " + LOOKUP_TIMEOUT.toSeconds() + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(what + " was interrupted", e);
+    }
+  }
+
+  private static final String COLUMNS =
+      "number, message, chain_id, batch_timestamp, coinbase, transactions_hash, state_root, acc_input_hash, signature";
+
+  /**
+   * One row: the whole message, or its fields but the transactions, whose keccak names them in
+   * the journal (what the feed signature signs too, PROTOCOL.md §6).
+   */
+  private record Row(long number, BatchMessage whole, long chainId, long timestamp, byte[] coinbase,
+                     Hash32 transactionsHash, byte[] stateRoot, byte[] accInputHash, byte[] signature) {
+    static Row read(ResultSet rs) throws SQLException {
+      String message = rs.getString(2);
+      if (message != null) {
+        return new Row(rs.getLong(1), (BatchMessage) FeedMessage.parse(message), 0, 0, null, null, null, null, null);
+      }
+      return new Row(rs.getLong(1), null, rs.getLong(3), rs.getLong(4), rs.getBytes(5), new Hash32(rs.getBytes(6)),
+          rs.getBytes(7), rs.getBytes(8), rs.getBytes(9));
+    }
+
+    BatchMessage with(byte[] transactions) {
+      return new BatchMessage(chainId, new Batch(number, transactions, timestamp, new Address(coinbase)),
+          new Hash32(stateRoot), new Hash32(accInputHash), signature);
     }
   }
 
   /** Batch {@code number} in place of the stored one, and nothing after it, in one transaction. */
-  private void replaceFrom(long number, String json) {
+  private void replaceFrom(BatchMessage batch, boolean keepWhole) {
+    long number = batch.batch().number();
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement delete = c.prepareStatement("DELETE FROM feed_batch WHERE number >= ?")) {
         delete.setLong(1, number);
         delete.executeUpdate();
-        insert(c, number, json);
+        insert(c, batch, keepWhole);
         c.commit();
       } catch (SQLException e) {
         c.rollback();
@@ -173,18 +271,33 @@ public final class JdbcFeedLog implements FeedLog {
     }
   }
 
-  private void insert(long number, String json) {
+  private void insert(BatchMessage batch, boolean keepWhole) {
     try (Connection c = dataSource.getConnection()) {
-      insert(c, number, json);
+      insert(c, batch, keepWhole);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot append batch " + number + " to the feed log: " + e.getMessage(), e);
+      throw new IllegalStateException("cannot append batch " + batch.batch().number() + " to the feed log: "
+          + e.getMessage(), e);
     }
   }
 
-  private static void insert(Connection c, long number, String json) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO feed_batch (number, message) VALUES (?, ?)")) {
-      ps.setLong(1, number);
-      ps.setString(2, json);
+  private static void insert(Connection c, BatchMessage m, boolean keepWhole) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO feed_batch (" + COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      Batch b = m.batch();
+      ps.setLong(1, b.number());
+      if (keepWhole) {
+        ps.setString(2, m.toJson());
+        for (int i = 3; i <= 9; i++) ps.setNull(i, i <= 4 ? Types.BIGINT : Types.VARBINARY);
+      } else {
+        ps.setNull(2, Types.VARCHAR);
+        ps.setLong(3, m.chainId());
+        ps.setLong(4, b.timestamp());
+        ps.setBytes(5, b.coinbase().bytes());
+        ps.setBytes(6, b.transactionsHash().bytes());
+        ps.setBytes(7, m.stateRoot().bytes());
+        ps.setBytes(8, m.accInputHash().bytes());
+        ps.setBytes(9, m.signature());
+      }
       ps.executeUpdate();
     }
   }

@@ -16,23 +16,30 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.management.javadsl.AkkaManagement;
 import akka.pattern.AskTimeoutException;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.PersistenceQuery;
-import akka.stream.javadsl.Sink;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.StreamSupport;
+import org.web3j.utils.Numeric;
 import zkchain.batch.BatchEntity.State;
 import zkchain.batch.BatchEntity;
+import zkchain.batch.BatchJournal;
 import zkchain.batch.LiveHeads;
 import zkchain.batch.StageHeads;
+import zkchain.protocol.Hash32;
 
 /**
  * The node's management HTTP API: batch entities and their journal, the stage heads, and Akka
@@ -42,11 +49,18 @@ import zkchain.batch.StageHeads;
 public final class ManagementRoutes extends AllDirectives {
   static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new JavaTimeModule())
+      // bytes as the protocol writes them in JSON (an event's transactions), not base64
+      .registerModule(new SimpleModule().addSerializer(byte[].class, new StdSerializer<>(byte[].class) {
+        @Override
+        public void serialize(byte[] bytes, JsonGenerator gen, SerializerProvider provider) throws IOException {
+          gen.writeString(Numeric.toHexString(bytes));
+        }
+      }))
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
   private final ActorSystem<?> system;
   private final Duration askTimeout;
-  private final JdbcReadJournal readJournal;
+  private final BatchJournal journal;
 
   private final Route extra;
   private final java.util.function.Supplier<Map<String, Object>> extraStatus;
@@ -64,29 +78,59 @@ public final class ManagementRoutes extends AllDirectives {
     this.roleChecks = roleChecks;
     this.system = system;
     this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
-    this.readJournal = PersistenceQuery.get(Adapter.toClassic(system))
-        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.journal = new BatchJournal(system);
   }
 
-  /** A batch as operators read it: the protocol's words, its current stage first, then its history. */
+  /**
+   * A batch as operators read it: the protocol's words, its current stage first, then its history.
+   * Its batch data come with their transactions, which the entity's state leaves in the journal.
+   */
   public record BatchView(
       long number,
       BatchEntity.Stage stage,
-      BatchEntity.BatchData data,
+      DataView data,
       String stateRoot,
       String accInputHash,
       BatchEntity.L1Ref virtualL1,
       BatchEntity.L1Ref consolidatedL1,
       String verifiedRoot,
-      BatchEntity.TrustedReorg trustedReorg,
+      TrustedReorgView trustedReorg,
       BatchEntity.StateRootMismatch stateRootMismatch,
-      List<BatchEntity.Transition> history) {
-    static BatchView of(State s) {
+      List<TransitionView> history) {
+    /** @param transactions the batch's transactions by keccak, as its journal holds them */
+    static BatchView of(State s, Map<Hash32, byte[]> transactions) {
       var c = s.current();
-      return new BatchView(s.number(), c.stage(), c.data(), c.stateRoot(), c.accInputHash(), c.virtualL1(),
-          c.consolidatedL1(), c.verifiedRoot(), c.trustedReorg(), c.stateRootMismatch(), s.history());
+      java.util.function.Function<BatchEntity.BatchData, DataView> data = d -> DataView.of(s.number(), d, transactions);
+      var reorg = c.trustedReorg();
+      return new BatchView(s.number(), c.stage(), data.apply(c.data()), c.stateRoot(), c.accInputHash(),
+          c.virtualL1(), c.consolidatedL1(), c.verifiedRoot(),
+          reorg == null ? null : new TrustedReorgView(reorg.differingFields(), data.apply(reorg.trusted()),
+              data.apply(reorg.l1())),
+          c.stateRootMismatch(),
+          s.history().stream().map(t -> new TransitionView(t.at(), t.event(), t.from(), t.to(), data.apply(t.data()),
+              t.l1(), t.differingFields())).toList());
     }
   }
+
+  /** A batch's content with its transactions as 0x-hex. */
+  public record DataView(String transactions, long timestamp, String coinbase, BatchEntity.Source source) {
+    static DataView of(long number, BatchEntity.BatchData d, Map<Hash32, byte[]> transactions) {
+      if (d == null) return null;
+      byte[] bytes = transactions.get(d.transactionsHash());
+      if (bytes == null) {
+        throw new IllegalStateException("the journal of batch " + number + " holds no transactions with keccak "
+            + d.transactionsHash() + ", which its state names");
+      }
+      return new DataView(Numeric.toHexString(bytes), d.timestamp(), d.coinbase(), d.source());
+    }
+  }
+
+  /** {@link BatchEntity.TrustedReorg} with both versions' transactions. */
+  public record TrustedReorgView(List<String> differingFields, DataView trusted, DataView l1) {}
+
+  /** {@link BatchEntity.Transition} with its data's transactions. */
+  public record TransitionView(Instant at, String event, BatchEntity.Stage from, BatchEntity.Stage to, DataView data,
+                               BatchEntity.L1Ref l1, List<String> differingFields) {}
 
   /** One journal event of a batch. */
   public record EventView(long sequenceNumber, String type, Instant time, Object payload) {}
@@ -127,19 +171,21 @@ public final class ManagementRoutes extends AllDirectives {
   }
 
   private Route batch(long number) {
-    CompletionStage<State> state = BatchEntity.ref(system, number).ask(BatchEntity.Get::new, askTimeout);
-    return onSuccess(state, s -> s.isUnknown()
+    CompletionStage<Optional<BatchView>> view = BatchEntity.ref(system, number)
+        .ask(BatchEntity.Get::new, askTimeout)
+        .thenCompose(s -> s.isUnknown()
+            ? CompletableFuture.completedFuture(Optional.empty())
+            : journal.transactions(number).thenApply(transactions -> Optional.of(BatchView.of(s, transactions))));
+    return onSuccess(view, v -> v.isEmpty()
         ? error(StatusCodes.NOT_FOUND, "batch " + number + " is unknown to this node")
-        : completeOK(BatchView.of(s), Jackson.marshaller(JSON)));
+        : completeOK(v.get(), Jackson.marshaller(JSON)));
   }
 
   private Route events(long number) {
-    String pid = BatchEntity.persistenceId(number).id();
-    CompletionStage<List<EventView>> events = readJournal
-        .currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
+    CompletionStage<List<EventView>> events = journal.events(number).thenApply(list -> list.stream()
         .map(e -> new EventView(e.sequenceNr(), e.event().getClass().getSimpleName(),
             Instant.ofEpochMilli(e.timestamp()), e.event()))
-        .runWith(Sink.seq(), system);
+        .toList());
     return onSuccess(events, list -> list.isEmpty()
         ? error(StatusCodes.NOT_FOUND, "batch " + number + " has no journal events")
         : completeOK(list, Jackson.marshaller(JSON)));

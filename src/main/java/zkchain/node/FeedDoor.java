@@ -74,7 +74,8 @@ final class FeedDoor implements AutoCloseable {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     Database db = Database.get(system);
     FeedMetrics metrics = new FeedMetrics();
-    FeedRelay relay = new FeedRelay(new JdbcFeedLog(db.dataSource(), blocking, config), metrics);
+    FeedRelay relay = new FeedRelay(
+        new JdbcFeedLog(db.dataSource(), blocking, config, new JournalTransactions(system)), metrics);
     TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot(), trustedChain,
         () -> l1.snapshot().virtualHead());
     List<String> urls = FeedSource.Settings.urls(config);

@@ -17,7 +17,7 @@ public record Hash32(byte[] bytes) implements Comparable<Hash32> {
     bytes = bytes.clone();
   }
 
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING) // the hex string itself, not a property of that name
   public static Hash32 of(String hex) {
     return new Hash32(Numeric.hexStringToByteArray(hex));
   }

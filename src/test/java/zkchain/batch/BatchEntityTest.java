@@ -1,5 +1,6 @@
 package zkchain.batch;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -181,6 +182,27 @@ class BatchEntityTest {
     assertEquals("trusted-reorg", state.history().get(1).event());
     assertEquals(L1_OTHER, state.history().get(1).data());
     assertRecovers(state);
+  }
+
+  @Test
+  void aVirtualizedWithTheTrustedDataDoesNotRepeatTheirTransactions() {
+    kit(23);
+    trusted(FEED_DATA, ROOT_A);
+    Virtualized event = virtualize(L1_SAME, ROOT_A, SEQ_BLOCK).eventOfType(Virtualized.class);
+    assertNull(event.data().transactions(), "the TrustedRecorded event holds them");
+    assertEquals(L1_SAME, event.data(), "only the source changes, to l1");
+    assertRecovers(kit.getState());
+  }
+
+  @Test
+  void aTrustedReorgCarriesTheL1TransactionsAndNamesTheReplacedOnes() {
+    kit(24);
+    trusted(FEED_DATA, ROOT_A);
+    Virtualized event = virtualize(L1_OTHER, ROOT_B, SEQ_BLOCK).eventOfType(Virtualized.class);
+    assertArrayEquals(L1_OTHER.transactions(), event.data().transactions());
+    assertNull(event.trustedData().transactions(), "the TrustedRecorded event holds them");
+    assertNull(kit.getState().current().data().transactions(), "the state keeps their keccak and size only");
+    assertRecovers(kit.getState());
   }
 
   @Test

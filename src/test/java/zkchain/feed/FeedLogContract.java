@@ -12,15 +12,23 @@ import static zkchain.feed.FeedFixtures.next;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.SinkQueueWithCancel;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.Hash32;
 
 /** What every {@link FeedLog} on a database does; subclasses give the database. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -116,6 +124,68 @@ abstract class FeedLogContract {
     assertEquals(batch(42), next(reader));
     reader.cancel();
     live.cancel();
+  }
+
+  /** A journal beside the log holding the transactions of what it is given, as a relay's node does. */
+  static final class Journal implements JdbcFeedLog.Transactions {
+    final Map<Hash32, byte[]> held = new ConcurrentHashMap<>();
+
+    Journal holding(List<BatchMessage> messages) {
+      messages.forEach(m -> held.put(m.batch().transactionsHash(), m.batch().transactions()));
+      return this;
+    }
+
+    @Override
+    public CompletionStage<Boolean> holds(long number, Hash32 keccak) {
+      return CompletableFuture.completedFuture(held.containsKey(keccak));
+    }
+
+    @Override
+    public CompletionStage<Optional<byte[]>> find(long number, Hash32 keccak) {
+      return CompletableFuture.completedFuture(Optional.ofNullable(held.get(keccak)));
+    }
+  }
+
+  /** Per row from 1, whether it keeps the whole message. */
+  static List<Boolean> wholeRows(DataSource db) throws Exception {
+    List<Boolean> out = new ArrayList<>();
+    try (Connection c = db.getConnection(); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT message, transactions_hash FROM feed_batch ORDER BY number")) {
+      while (rs.next()) {
+        boolean whole = rs.getString(1) != null;
+        assertEquals(whole, rs.getBytes(2) == null, "a row keeps the whole message or its fields, not both");
+        out.add(whole);
+      }
+    }
+    return out;
+  }
+
+  static List<String> json(List<BatchMessage> messages) {
+    return messages.stream().map(BatchMessage::toJson).toList();
+  }
+
+  @Test
+  void besideAJournalARowKeepsNoTransactionsAndTheLogServesTheSameJson() throws Exception {
+    DataSource db = database();
+    Journal journal = new Journal().holding(batches(1, 3)); // not 4: a version the node's journal lacks
+    JdbcFeedLog log = new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), 2, journal);
+    batches(1, 4).forEach(log::append);
+    log.append(batch(2)); // the same message again: a no-op
+    assertEquals(List.of(false, false, false, true), wholeRows(db));
+    assertEquals(json(batches(1, 4)), json(await(log.from(1).take(4).runWith(Sink.seq(), testKit.system()))),
+        "the JSON the log took, byte for byte");
+
+    journal.holding(List.of(resent(3)));
+    assertTrue(log.appendOrReplace(resent(3)));
+    assertEquals(List.of(false, false, false), wholeRows(db));
+    JdbcFeedLog reopened = new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), 2, journal);
+    assertEquals(json(List.of(batch(1), batch(2), resent(3))),
+        json(await(reopened.from(1).take(3).runWith(Sink.seq(), testKit.system()))));
+
+    journal.held.clear(); // a journal that lost them: the read fails and says so, it serves nothing else
+    var lost = assertThrows(AssertionError.class,
+        () -> await(log.from(2).take(1).runWith(Sink.seq(), testKit.system())));
+    assertTrue(lost.getMessage().contains("batch 2 of the feed log has no transactions with keccak"), lost.getMessage());
   }
 
   @Test

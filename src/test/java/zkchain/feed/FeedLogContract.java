@@ -118,6 +118,29 @@ abstract class FeedLogContract {
     live.cancel();
   }
 
+  /** Issue 9: every member serves /feed from the one feed log that the member running the ingest writes. */
+  @Test
+  void aReaderSeesWhatAnotherMemberAppendsAndTheNextWriterReadsTheHeadFirst() {
+    DataSource db = database();
+    JdbcFeedLog writer = open(db, 2);
+    JdbcFeedLog member = open(db, 2); // another member's log on the same database: nothing wakes it
+    writer.append(batch(1));
+    SinkQueueWithCancel<BatchMessage> reader = member.from(1).runWith(Sink.queue(), testKit.system());
+    long start = System.nanoTime();
+    assertEquals(batch(1), next(reader));
+    batches(2, 5).forEach(writer::append);
+    for (long n = 2; n <= 5; n++) assertEquals(batch(n), next(reader), "batch " + n);
+    long perBatchMillis = (System.nanoTime() - start) / 5_000_000;
+    assertTrue(perBatchMillis < 2_000, "a poll every 200 ms, not " + perBatchMillis + " ms a batch");
+
+    // the ingest moves to the other member: its log reads the head before it appends
+    assertEquals(5, member.refreshHead());
+    member.append(batch(6));
+    assertEquals(batch(6), next(reader));
+    assertEquals(batch(6), await(writer.from(6).take(1).runWith(Sink.head(), testKit.system())));
+    reader.cancel();
+  }
+
   @Test
   void aReopenedLogKeepsItsHeadAndMessages() {
     DataSource db = database();

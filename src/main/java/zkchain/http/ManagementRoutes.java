@@ -47,6 +47,8 @@ public final class ManagementRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final Duration askTimeout;
   private final JdbcReadJournal readJournal;
+  /** Built once: Cluster Bootstrap's route provider takes its self contact point from the first build. */
+  private final Route akkaManagement;
 
   private final Route extra;
   private final java.util.function.Supplier<Map<String, Object>> extraStatus;
@@ -66,6 +68,7 @@ public final class ManagementRoutes extends AllDirectives {
     this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
     this.readJournal = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.akkaManagement = AkkaManagement.get(Adapter.toClassic(system)).getRoutes();
   }
 
   /** A batch as operators read it: the protocol's words, its current stage first, then its history. */
@@ -103,7 +106,7 @@ public final class ManagementRoutes extends AllDirectives {
             path("ready", () -> get(this::ready)),
             path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
             extra != null ? extra : reject(),
-            AkkaManagement.get(Adapter.toClassic(system)).getRoutes()))));
+            akkaManagement))));
   }
 
   /** ASCII digits only: Long.parseLong would also take "+1" and other scripts' digits. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,17 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import zkchain.node.ZkChainNode;
+import zkchain.testing.NodeCluster;
+import zkchain.testing.RoleJvm;
+import zkchain.testing.TestDatabases;
+import zkchain.testing.TestNodes;
 
 /**
- * Issue 9, item 1 and 5: how a process becomes a member of a larger cluster, checked before
- * anything starts (no processes here; the clusters themselves are in zkchain.node.Cluster*Test).
+ * Issue 9, items 1, 4 and 5: how a process becomes a member of a larger cluster: seed nodes from
+ * the environment, an H2 node refused (checked, and as a process that exits saying why), a member
+ * that has not joined is not ready, the app version from the Kubernetes Deployment's revision.
+ * The clusters themselves are in zkchain.node.ClusterFailoverTest and ClusterRollingRestartTest.
  */
 class ClusterMembershipTest {
   @TempDir Path dir;
@@ -55,6 +63,35 @@ class ClusterMembershipTest {
         Configuration.load(both, null, Map.of()))).getMessage().contains("two ways of joining: give one of them"));
 
     Boot.checkMembership(Configuration.load(Map.of("zkchain.data-dir", dir.toString()), null, Map.of()));
+  }
+
+  @Test
+  void aNodeProcessOnH2WithSeedNodesExitsAndSaysWhy() {
+    RoleJvm node = RoleJvm.of("node", dir.resolve("h2-node"), Map.of("zkchain.data-dir", dir.resolve("data").toString(),
+        "zkchain.http.port", 0, "akka.remote.artery.canonical.port", 0,
+        "akka.cluster.seed-nodes", List.of("akka://zkchain@127.0.0.1:25520")));
+    var e = assertThrows(IllegalStateException.class, () -> node.start(Duration.ofSeconds(60)));
+    assertTrue(e.getMessage().contains("exited with 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("zkchain: the node did not start: this process is given seed nodes "
+        + "[akka://zkchain@127.0.0.1:25520] but its database is the embedded H2 file"), e.getMessage());
+    assertTrue(e.getMessage().contains("an embedded file database cannot be shared between processes"), e.getMessage());
+  }
+
+  /** Issue 9, item 4: /ready is false on a member that has not joined its cluster; /status says so at once. */
+  @Test
+  void aMemberThatHasNotJoinedIsNotReady() throws Exception {
+    try (var pg = TestDatabases.freshPgSchema()) {
+      Map<String, Object> settings = new HashMap<>(pg.zkchainDbConfig());
+      settings.put("akka.cluster.seed-nodes", List.of("akka://zkchain@127.0.0.1:" + NodeCluster.freePort()));
+      try (ZkChainNode node = ZkChainNode.start(TestNodes.config(dir.resolve("alone"), settings))) {
+        var ready = TestNodes.get(node.httpUrl() + "/ready");
+        assertEquals(503, ready.status(), ready.body());
+        var body = new ObjectMapper().readTree(ready.body());
+        assertEquals("cluster", body.get("failing").get(0).asText(), ready.body());
+        var status = new ObjectMapper().readTree(TestNodes.get(node.httpUrl() + "/status", Duration.ofSeconds(1)).body());
+        assertTrue(status.get("cluster").get("selfStatus").asText().matches("Removed|Joining"), status.toString());
+      }
+    }
   }
 
   @Test

@@ -9,6 +9,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,14 +20,19 @@ import zkchain.derive.L1Status;
 import zkchain.http.Readiness;
 
 /**
- * What this member knows of the {@link Ingest}, wherever it runs: its last answer, asked through
- * the singleton proxy every {@code zkchain.cluster.ingest-status-interval} in the background, so
- * that /status and /ready read it from memory on every member, whatever the ingest does (moving to
- * another member, or slow to answer).
+ * What this member knows of the {@link Ingest}, wherever it runs, through the singleton proxy:
+ * asked every {@code zkchain.cluster.ingest-status-interval} in the background, so that /ready
+ * reads its last answer from memory, and asked again for each /status, which waits at most
+ * {@link #STATUS_WAIT} and otherwise shows the last answer (the ingest may be moving to another
+ * member): /status answers within a second on every member, whatever the ingest does.
  */
 final class IngestView {
   private static final Logger log = LoggerFactory.getLogger(IngestView.class);
+  /** Under the 500 ms /status gives a role's own sections. */
+  static final Duration STATUS_WAIT = Duration.ofMillis(300);
 
+  private final ActorSystem<?> system;
+  private final ActorRef<Ingest.Command> proxy;
   private final String self;
   private final AtomicReference<L1Status> here;
   private final Duration interval;
@@ -32,17 +41,23 @@ final class IngestView {
   private volatile String problem = "the ingest has not answered yet";
 
   IngestView(ActorSystem<?> system, ActorRef<Ingest.Command> proxy, AtomicReference<L1Status> here) {
+    this.system = system;
+    this.proxy = proxy;
     this.self = Cluster.get(system).selfMember().address().toString();
     this.here = here;
     this.interval = system.settings().config().getDuration("zkchain.cluster.ingest-status-interval");
-    system.scheduler().scheduleWithFixedDelay(Duration.ZERO, interval, () ->
-        AskPattern.<Ingest.Command, Ingest.Status>ask(proxy, Ingest.GetStatus::new, interval, system.scheduler())
-            .whenComplete(this::answered), system.executionContext());
+    system.scheduler().scheduleWithFixedDelay(Duration.ZERO, interval, () -> ask(interval),
+        system.executionContext());
   }
 
-  private void answered(Ingest.Status status, Throwable failure) {
+  private CompletionStage<Ingest.Status> ask(Duration timeout) {
+    return AskPattern.<Ingest.Command, Ingest.Status>ask(proxy, Ingest.GetStatus::new, timeout, system.scheduler())
+        .whenComplete((status, failure) -> answered(status, failure, timeout));
+  }
+
+  private void answered(Ingest.Status status, Throwable failure, Duration timeout) {
     if (failure != null) {
-      problem = "the ingest did not answer within " + interval.toMillis() + " ms (it may be starting, or moving "
+      problem = "the ingest did not answer within " + timeout.toMillis() + " ms (it may be starting, or moving "
           + "to another member)";
       return;
     }
@@ -56,10 +71,18 @@ final class IngestView {
   }
 
   /**
-   * The "ingest" section of /status, then the ingest's own "l1" and "feed" sections as it last
-   * answered. {@code runningHere} is this process's own truth, not the proxy's answer.
+   * The "ingest" section of /status, then the ingest's own "l1" and "feed" sections as it answers
+   * now, or as it last answered. Blocking for up to {@link #STATUS_WAIT}: /status calls it off the
+   * request's thread. {@code runningHere} is this process's own truth, not the proxy's answer.
    */
   Map<String, Object> sections() {
+    try {
+      ask(STATUS_WAIT).toCompletableFuture().get(STATUS_WAIT.toMillis() + 100, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // the last answer stands; answered() noted why there is no newer one
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     Ingest.Status status = last;
     var ingest = new LinkedHashMap<String, Object>();
     ingest.put("member", status == null ? null : status.member());

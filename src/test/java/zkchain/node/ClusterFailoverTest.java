@@ -9,11 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +22,7 @@ import zkchain.testing.LocalRollup;
 import zkchain.testing.NodeCluster;
 import zkchain.testing.TestDatabases;
 import zkchain.testing.TestNodes;
+import zkchain.testing.WalletLoad;
 
 /**
  * Issue 9 acceptance: three members of one cluster, each a JVM of its own, on the local
@@ -51,16 +50,13 @@ class ClusterFailoverTest {
     try (LocalRollup rollup = new LocalRollup(dir); var pg = TestDatabases.freshPgSchema()) {
       SequencerRole sequencer = rollup.startSequencer(java.util.Map.of());
       rollup.startAggregator();
-      List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
-      AtomicBoolean loading = new AtomicBoolean(true);
-      Thread load = walletLoad(sequencer, acknowledged, loading);
-
       try (NodeCluster cluster = new NodeCluster(rollup, dir, pg, List.of(sequencer.feedUrl()), 3,
           NodeCluster.Joining.SEED_NODES)) {
         cluster.startAll();
         for (int i = 0; i < 3; i++) assertTrue(cluster.awaitUp(i, 3, NodeCluster.START), "member " + i + " Up");
-        load.start();
-        try (NodeCluster.Sampler sampler = cluster.sample()) {
+        List<String> acknowledged;
+        try (WalletLoad load = WalletLoad.start(sequencer.rpcUrl()); NodeCluster.Sampler sampler = cluster.sample()) {
+          acknowledged = load.acknowledged;
           assertTrue(TestNodes.eventually(Duration.ofSeconds(60), () -> cluster.trustedHead() >= 5),
               "batches flow: Trusted head " + cluster.trustedHead());
           assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> membersWithBatchEntities(cluster).size() > 1),
@@ -73,28 +69,15 @@ class ClusterFailoverTest {
           assertTrue(killed.nextBatchMillis() < TAKEOVER_BOUND.toMillis(), "kill -9 takeover " + killed);
           assertTrue(stopped.nextBatchMillis() < killed.nextBatchMillis(),
               "a graceful stop hands over without waiting for the resolver: " + stopped + " vs " + killed);
-
-          loading.set(false);
-          load.join();
-          long last = rollup.awaitSequencedAndVerified(sequencer);
-          for (int i = 0; i < 3; i++) {
-            int member = i;
-            assertTrue(TestNodes.eventually(Duration.ofSeconds(120), () -> cluster.status(member).map(s -> {
-              JsonNode h = s.get("heads");
-              return h.get("trusted").asLong() == last && h.get("virtual").asLong() == last
-                  && h.get("consolidated").asLong() == last;
-            }).orElse(false)), "member " + i + " heads " + cluster.status(i).map(s -> s.get("heads")) + ", expected " + last);
-          }
           assertEquals(List.of(), sampler.doubleIngest(), "two members ran the ingest at once");
           assertTrue(sampler.roundsWithOneIngestOfAll() > 10, "rounds with all three answering and one ingest: "
               + sampler.roundsWithOneIngestOfAll());
-          assertEveryBatchOnceAndTheSameOnEveryMember(cluster, rollup.l1View(), last);
-          L1Ledger ledger = L1Ledger.read(rollup.l1View(), rollup.deployment(), rollup.l1BlockNumber());
-          assertEquals(java.util.Map.of(), ledger.notExactlyOnce(acknowledged), "acknowledged transactions not once on L1");
         }
-      } finally {
-        loading.set(false);
-        load.join();
+        long last = rollup.awaitSequencedAndVerified(sequencer);
+        cluster.awaitEveryMemberAt(last);
+        assertEveryBatchOnceAndTheSameOnEveryMember(cluster, rollup.l1View(), last);
+        L1Ledger ledger = L1Ledger.read(rollup.l1View(), rollup.deployment(), rollup.l1BlockNumber());
+        assertEquals(java.util.Map.of(), ledger.notExactlyOnce(acknowledged), "acknowledged transactions not once on L1");
       }
     }
   }
@@ -206,13 +189,4 @@ class ClusterFailoverTest {
     }
   }
 
-  static Thread walletLoad(SequencerRole sequencer, List<String> acknowledged, AtomicBoolean loading) {
-    return new Thread(() -> {
-      try {
-        while (loading.get()) acknowledged.addAll(LocalRollup.sendTransfers(sequencer.rpcUrl(), 20));
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, "wallet-load");
-  }
 }

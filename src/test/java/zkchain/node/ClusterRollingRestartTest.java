@@ -3,15 +3,11 @@ package zkchain.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import zkchain.sequencer.SequencerRole;
@@ -19,6 +15,7 @@ import zkchain.testing.LocalRollup;
 import zkchain.testing.NodeCluster;
 import zkchain.testing.TestDatabases;
 import zkchain.testing.TestNodes;
+import zkchain.testing.WalletLoad;
 
 /**
  * Issue 9 acceptance: three members, each a JVM of its own on the local PostgreSQL, formed
@@ -39,10 +36,6 @@ class ClusterRollingRestartTest {
     try (LocalRollup rollup = new LocalRollup(dir); var pg = TestDatabases.freshPgSchema()) {
       SequencerRole sequencer = rollup.startSequencer(Map.of());
       rollup.startAggregator();
-      List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
-      AtomicBoolean loading = new AtomicBoolean(true);
-      Thread load = ClusterFailoverTest.walletLoad(sequencer, acknowledged, loading);
-
       try (NodeCluster cluster = new NodeCluster(rollup, dir, pg, List.of(sequencer.feedUrl()), 3,
           NodeCluster.Joining.BOOTSTRAP)) {
         cluster.startAll();
@@ -53,8 +46,7 @@ class ClusterRollingRestartTest {
           assertEquals(200, seeds.status(), seeds.body());
           assertEquals(3, JSON.readTree(seeds.body()).get("seedNodes").size(), seeds.body());
         }
-        load.start();
-        try (NodeCluster.Sampler sampler = cluster.sample()) {
+        try (WalletLoad load = WalletLoad.start(sequencer.rpcUrl()); NodeCluster.Sampler sampler = cluster.sample()) {
           assertTrue(TestNodes.eventually(Duration.ofSeconds(60), () -> cluster.trustedHead() >= 5),
               "batches flow: Trusted head " + cluster.trustedHead());
           ClusterFailoverTest.assertOneIngestNamedByAll(cluster);
@@ -76,23 +68,11 @@ class ClusterRollingRestartTest {
           System.out.println("ClusterRollingRestartTest: rolling restart of 3 members in " + (to - from)
               + " ms; the Trusted head stood still for at most " + stall + " ms");
           assertTrue(stall < TAKEOVER_TARGET.toMillis(), "the Trusted head stood still for " + stall + " ms");
-
-          loading.set(false);
-          load.join();
-          long last = rollup.awaitSequencedAndVerified(sequencer);
-          for (int i = 0; i < 3; i++) {
-            int member = i;
-            assertTrue(TestNodes.eventually(Duration.ofSeconds(120), () -> cluster.status(member).map(s -> {
-              JsonNode h = s.get("heads");
-              return h.get("trusted").asLong() == last && h.get("consolidated").asLong() == last;
-            }).orElse(false)), "member " + i + " heads " + cluster.status(i).map(s -> s.get("heads")));
-          }
           assertEquals(List.of(), sampler.doubleIngest(), "two members ran the ingest at once");
-          ClusterFailoverTest.assertEveryBatchOnceAndTheSameOnEveryMember(cluster, rollup.l1View(), last);
         }
-      } finally {
-        loading.set(false);
-        load.join();
+        long last = rollup.awaitSequencedAndVerified(sequencer);
+        cluster.awaitEveryMemberAt(last);
+        ClusterFailoverTest.assertEveryBatchOnceAndTheSameOnEveryMember(cluster, rollup.l1View(), last);
       }
     }
   }

@@ -108,6 +108,21 @@ public final class NodeCluster implements AutoCloseable {
     }).orElse(false));
   }
 
+  /** Waits until every member's heads are at {@code last} at every stage. */
+  public void awaitEveryMemberAt(long last) {
+    for (int i = 0; i < size(); i++) {
+      int member = i;
+      boolean at = TestNodes.eventually(Duration.ofSeconds(120), () -> status(member).map(s -> {
+        JsonNode h = s.get("heads");
+        return h.get("trusted").asLong() == last && h.get("virtual").asLong() == last
+            && h.get("consolidated").asLong() == last;
+      }).orElse(false));
+      if (!at) {
+        throw new AssertionError("member " + i + " heads " + status(i).map(s -> s.get("heads")) + ", expected " + last);
+      }
+    }
+  }
+
   /** The member whose own process runs the ingest now, or -1. */
   public int ingestMember() {
     for (int i = 0; i < size(); i++) {

@@ -28,7 +28,7 @@ import zkchain.testing.WalletLoad;
  * Issue 9 acceptance: three members of one cluster, each a JVM of its own, on the local
  * PostgreSQL, following anvil and a real sequencer under wallet load, joined through seed nodes.
  * The ingest runs on exactly one member at any time (every member's /status, sampled throughout);
- * batch entities live on more than one member. The member running the ingest is killed with
+ * batch entities live on more than one member; every member serves the whole /feed. The member running the ingest is killed with
  * kill -9 mid-sync, then the next one is stopped with SIGTERM: each time a survivor takes over and
  * the heads move again, and the takeover time is printed. At the end every batch is Consolidated
  * with the roots L1 verified, its events hold each transition once, and every member answers
@@ -76,6 +76,10 @@ class ClusterFailoverTest {
         long last = rollup.awaitSequencedAndVerified(sequencer);
         cluster.awaitEveryMemberAt(last);
         assertEveryBatchOnceAndTheSameOnEveryMember(cluster, rollup.l1View(), last);
+        // every member serves the whole feed, whichever member's ingest appended each batch
+        List<JsonNode> feed = cluster.feed(0, 1, (int) last);
+        for (int n = 1; n <= last; n++) assertEquals(n, feed.get(n - 1).get("number").asLong(), "feed batch " + n);
+        for (int i = 1; i < 3; i++) assertEquals(feed, cluster.feed(i, 1, (int) last), "member " + i + "'s /feed");
         L1Ledger ledger = L1Ledger.read(rollup.l1View(), rollup.deployment(), rollup.l1BlockNumber());
         assertEquals(java.util.Map.of(), ledger.notExactlyOnce(acknowledged), "acknowledged transactions not once on L1");
       }

@@ -123,6 +123,44 @@ public final class NodeCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The batch frames member i serves on its /feed from batch {@code from}, the first {@code count}
+   * of them (heartbeats skipped), read with the JDK's WebSocket client.
+   */
+  public List<JsonNode> feed(int i, long from, int count) throws Exception {
+    List<JsonNode> batches = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    java.net.http.WebSocket.Listener listener = new java.net.http.WebSocket.Listener() {
+      private final StringBuilder frame = new StringBuilder();
+
+      @Override
+      public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+        frame.append(data);
+        if (last) {
+          try {
+            JsonNode message = JSON.readTree(frame.toString());
+            if (message.get("type").asText().equals("batch")) batches.add(message);
+          } catch (Exception e) {
+            done.completeExceptionally(e);
+          }
+          frame.setLength(0);
+          if (batches.size() >= count) done.complete(null);
+        }
+        ws.request(1);
+        return null;
+      }
+    };
+    java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+        .buildAsync(java.net.URI.create(url(i).replace("http://", "ws://") + "/feed?from=" + from), listener)
+        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      done.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      ws.abort();
+    }
+    return batches.subList(0, count);
+  }
+
   /** The member whose own process runs the ingest now, or -1. */
   public int ingestMember() {
     for (int i = 0; i < size(); i++) {

@@ -219,8 +219,7 @@ public final class NodeCluster implements AutoCloseable {
   }
 
   /** One round of /status of every member. */
-  public record Round(long atMillis, List<Integer> runningIngest, List<String> ingestNamed, long trustedHead,
-                      int answering) {}
+  public record Round(long atMillis, List<Integer> runningIngest, long trustedHead, int answering) {}
 
   public final class Sampler implements AutoCloseable {
     public final List<Round> rounds = new CopyOnWriteArrayList<>();
@@ -230,7 +229,6 @@ public final class NodeCluster implements AutoCloseable {
     private void run() {
       while (running) {
         List<Integer> ingest = new ArrayList<>();
-        List<String> named = new ArrayList<>();
         long head = -1;
         int answering = 0;
         for (int i = 0; i < size(); i++) {
@@ -239,10 +237,9 @@ public final class NodeCluster implements AutoCloseable {
           answering++;
           JsonNode in = s.get().get("ingest");
           if (in.get("runningHere").asBoolean()) ingest.add(i);
-          if (in.hasNonNull("member")) named.add(in.get("member").asText());
           head = Math.max(head, s.get().get("heads").get("trusted").asLong());
         }
-        rounds.add(new Round(System.currentTimeMillis(), ingest, named, head, answering));
+        rounds.add(new Round(System.currentTimeMillis(), ingest, head, answering));
         try {
           Thread.sleep(250);
         } catch (InterruptedException e) {

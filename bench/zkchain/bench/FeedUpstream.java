@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import zkchain.feed.FeedLog;
 import zkchain.feed.FeedServer;
-import zkchain.protocol.FeedMessage;
 import zkchain.protocol.FeedMessage.BatchMessage;
+import zkchain.protocol.FeedMessage;
 import zkchain.runtime.Configuration;
 
 /**

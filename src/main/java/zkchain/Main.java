@@ -43,12 +43,17 @@ public final class Main {
         --rollup FILE      the deployment file written by deploy-l1
         --feed URL[,URL]   (node) the sequencer feed(s) to follow, e.g. ws://127.0.0.1:8081/feed;
                            the next URL is the failover; every node serves its own feed on /feed
+        --cluster-host H   (node) the address other cluster members reach this one at (default 127.0.0.1)
+        --cluster-port P   (node) its cluster port (default 25520)
+        --seed-nodes H:P[,H:P]  (node) members to join (their cluster host:port); every member of a
+                           cluster uses the same PostgreSQL database; without: a cluster of one
         --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8123)
         --out FILE         (deploy-l1) where to write the deployment file
         --help             this text
 
       environment: ZKCHAIN_DB=postgres with ZKCHAIN_DB_URL, ZKCHAIN_DB_USER, ZKCHAIN_DB_PASSWORD
-      selects PostgreSQL; see README.md for every setting.
+      selects PostgreSQL; ZKCHAIN_CLUSTER_HOST, ZKCHAIN_CLUSTER_PORT, ZKCHAIN_SEED_NODES as the
+      flags; see README.md for every setting.
       """;
 
   /** A command line that does not parse; the message says which argument and why. */
@@ -80,8 +85,16 @@ public final class Main {
     Secp256k1.backend(); // loads libsecp256k1 or falls back now, so the log says which at start
     switch (inv.role()) {
       case "node" -> {
-        ZkChainNode node = ZkChainNode.start(inv.config());
+        ZkChainNode node;
+        try {
+          node = ZkChainNode.start(inv.config());
+        } catch (IllegalStateException e) {
+          System.err.println("zkchain: " + e.getMessage());
+          System.exit(1);
+          return;
+        }
         node.system().getWhenTerminated().toCompletableFuture().join();
+        System.exit(exitCode(node.system()));
       }
       case "sequencer" -> awaitTermination(SequencerRole.start(inv.config()).process().system());
       case "aggregator" -> awaitTermination(AggregatorRole.start(inv.config()).process().system());
@@ -89,6 +102,19 @@ public final class Main {
       case "deploy-l1" -> deployL1(inv.config());
       default -> throw new IllegalStateException("unreachable: role " + inv.role());
     }
+  }
+
+  /**
+   * 0 after a stop that was asked for (SIGTERM); 1 when the cluster ended this member (downed by
+   * the split brain resolver, or unable to join), so that its supervisor (systemd, Kubernetes)
+   * starts it again and it joins as a new member.
+   */
+  static int exitCode(akka.actor.typed.ActorSystem<?> system) {
+    var reason = akka.actor.CoordinatedShutdown.get(system.classicSystem()).getShutdownReason();
+    boolean ended = reason.isPresent() && (reason.get() == akka.actor.CoordinatedShutdown.clusterDowningReason()
+        || reason.get() == akka.actor.CoordinatedShutdown.clusterJoinUnsuccessfulReason());
+    if (ended) System.err.println("zkchain: the cluster ended this member (" + reason.get() + "); exiting with 1");
+    return ended ? 1 : 0;
   }
 
   private static void awaitTermination(akka.actor.typed.ActorSystem<?> system) {
@@ -155,11 +181,25 @@ public final class Main {
         case "--rollup" -> overrides.put("zkchain.l1.rollup-file", value);
         case "--feed" -> overrides.put("zkchain.feed.client.urls", List.of(value.split(",")));
         case "--rpc-port" -> overrides.put("zkchain.sequencer.rpc.port", port(flag, value));
+        case "--cluster-host" -> overrides.put("akka.remote.artery.canonical.hostname", value);
+        case "--cluster-port" -> overrides.put("akka.remote.artery.canonical.port", port(flag, value));
+        case "--seed-nodes" -> {
+          try {
+            overrides.put("akka.cluster.seed-nodes", Configuration.seedNodes(value));
+          } catch (IllegalArgumentException e) {
+            throw new UsageException("--seed-nodes: " + e.getMessage());
+          }
+        }
         case "--out" -> overrides.put("zkchain.deploy.out", value);
         default -> throw new UsageException("unknown option '" + flag + "'");
       }
     }
-    Invocation inv = new Invocation(role, Configuration.load(overrides, configFile), overrides, configFile);
+    Invocation inv;
+    try {
+      inv = new Invocation(role, Configuration.load(overrides, configFile), overrides, configFile);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage()); // ZKCHAIN_SEED_NODES that is not host:port
+    }
     if (role.equals("deploy-l1")
         && (inv.config().getString("zkchain.l1.url").isEmpty() || !inv.config().hasPath("zkchain.deploy.out"))) {
       throw new UsageException("deploy-l1 needs --l1 URL and --out FILE");

@@ -46,6 +46,26 @@ class MainTest {
         .getMessage().contains("deploy-l1 needs --l1 URL and --out FILE"));
   }
 
+  /** Issue 9, item 1: a member's cluster address and seed nodes (the environment: ClusterMembershipTest). */
+  @Test
+  void clusterFlags() throws Exception {
+    var inv = Main.parse(new String[] {"node", "--cluster-host", "10.0.0.7", "--cluster-port", "25601",
+        "--seed-nodes", "10.0.0.5:25600, 10.0.0.6:25600"});
+    assertEquals("10.0.0.7", inv.config().getString("akka.remote.artery.canonical.hostname"));
+    assertEquals(25601, inv.config().getInt("akka.remote.artery.canonical.port"));
+    assertEquals(java.util.List.of("akka://zkchain@10.0.0.5:25600", "akka://zkchain@10.0.0.6:25600"),
+        inv.config().getStringList("akka.cluster.seed-nodes"));
+    assertEquals(java.util.List.of(), Main.parse(new String[] {"node"}).config().getStringList("akka.cluster.seed-nodes"),
+        "no seed nodes: a cluster of one");
+
+    for (String bad : new String[] {"10.0.0.5", "10.0.0.5:0", "10.0.0.5:70000", "akka://zkchain@h:1", ":25520"}) {
+      var e = assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"node", "--seed-nodes", bad}));
+      assertTrue(e.getMessage().contains("is not host:port"), bad + ": " + e.getMessage());
+    }
+    assertTrue(assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"node", "--cluster-port", "x"}))
+        .getMessage().contains("--cluster-port must be a port number"));
+  }
+
   static Main.Invocation assertDoesNotThrowParse(String... args) {
     try {
       return Main.parse(args);

@@ -38,7 +38,9 @@ import zkchain.protocol.Hash32;
  * <p>Every reader pulls from the table, a page at a time, and only as fast as it is asked; when
  * it has read up to the head it waits for the next append. So a reader holds at most one page,
  * whatever its position, and replay and live delivery are the same read: no gap, no duplicate.
- * Appends are seen by the readers of this process only (one writer per log, as the feed has).
+ * An append wakes the readers of this process at once; a reader at the head also looks at the
+ * table every {@code poll-interval}, since another member of the cluster (the one running the
+ * ingest) may be the writer. There is one writer at a time, as the feed has.
  */
 public final class JdbcFeedLog implements FeedLog {
   /** Where the log finds the transactions it does not keep: its node's journal. */
@@ -69,33 +71,43 @@ public final class JdbcFeedLog implements FeedLog {
   private final Executor blocking;
   private final int pageSize;
   private final Transactions transactions;
+  private final long pollMillis;
   private final AtomicLong head;
   private final Object appendLock = new Object();
   /** Completed, and replaced, by each append: what waiting readers wait on. */
   private volatile CompletableFuture<Void> appended = new CompletableFuture<>();
+  /** The read of the head in flight or last done: readers at the head share it, one at a time. */
+  private CompletableFuture<Void> poll = CompletableFuture.completedFuture(null);
 
   /**
    * @param blocking where JDBC calls and waits on {@code transactions} run (a blocking-IO
    *     dispatcher), never a stream's thread
    * @param transactions where the transactions of the batches appended are, besides the log
+   * @param pollInterval how often a reader at the head looks at the table for another member's appends
    */
-  public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize, Transactions transactions) {
+  public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize, Transactions transactions,
+                     Duration pollInterval) {
     if (pageSize < 1) throw new IllegalArgumentException("replay-page-size must be ≥ 1, got " + pageSize);
+    if (pollInterval.isNegative() || pollInterval.isZero()) {
+      throw new IllegalArgumentException("poll-interval must be positive, got " + pollInterval);
+    }
     this.dataSource = dataSource;
     this.blocking = blocking;
     this.pageSize = pageSize;
     this.transactions = transactions;
+    this.pollMillis = pollInterval.toMillis();
     this.head = new AtomicLong(readHead());
   }
 
-  /** A log that keeps whole messages. */
+  /** A log that keeps whole messages, looking at the table every 200 ms when at the head. */
   public JdbcFeedLog(DataSource dataSource, Executor blocking, int pageSize) {
-    this(dataSource, blocking, pageSize, Transactions.NONE);
+    this(dataSource, blocking, pageSize, Transactions.NONE, Duration.ofMillis(200));
   }
 
-  /** With {@code zkchain.feed.log.replay-page-size} from {@code config}. */
+  /** With {@code zkchain.feed.log.replay-page-size} and {@code poll-interval} from {@code config}. */
   public JdbcFeedLog(DataSource dataSource, Executor blocking, Config config, Transactions transactions) {
-    this(dataSource, blocking, config.getConfig("zkchain.feed.log").getInt("replay-page-size"), transactions);
+    this(dataSource, blocking, config.getConfig("zkchain.feed.log").getInt("replay-page-size"), transactions,
+        config.getConfig("zkchain.feed.log").getDuration("poll-interval"));
   }
 
   @Override
@@ -155,6 +167,17 @@ public final class JdbcFeedLog implements FeedLog {
     return head.get();
   }
 
+  /**
+   * Reads the head from the table again: another process may have appended or replaced since
+   * (another member of the cluster ran the ingest). A member taking over the writing calls it first.
+   */
+  public long refreshHead() {
+    synchronized (appendLock) {
+      head.set(readHead());
+      return head.get();
+    }
+  }
+
   @Override
   public Source<BatchMessage, NotUsed> from(long number) {
     if (number < 1) throw new IllegalArgumentException("a feed starts at batch 1 or later, not " + number);
@@ -165,16 +188,31 @@ public final class JdbcFeedLog implements FeedLog {
   private CompletionStage<List<BatchMessage>> nextPage(long next) {
     // Taken before head is read: an append after that read completes this very future.
     CompletableFuture<Void> wake = appended;
-    if (head.get() < next) return wake.thenApply(ignored -> List.of());
+    if (head.get() < next) return wake.applyToEither(nextPoll(), ignored -> List.<BatchMessage>of());
     return CompletableFuture.supplyAsync(() -> {
       List<BatchMessage> page = read(next, pageSize);
-      // A replacement dropped it between the head check and the read: wait for it to come again.
-      if (page.isEmpty() && head.get() < next) return List.of();
+      // A replacement dropped it between the head check and the read, here or on another member:
+      // wait for it to come again.
+      if (page.isEmpty() && refreshHead() < next) return List.of();
       if (page.isEmpty() || page.get(0).batch().number() != next) {
         throw new IllegalStateException("feed log head is " + head.get() + " but batch " + next + " is not stored");
       }
       return page;
     }, blocking);
+  }
+
+  /**
+   * The head read again {@code poll-interval} from now, or the read already scheduled: at most one
+   * query per interval however many readers wait. A failed read only ends this wait and the
+   * readers wait again: a database that is down is LiveHeads' to report, not each reader's.
+   */
+  private synchronized CompletableFuture<Void> nextPoll() {
+    if (poll.isDone()) {
+      poll = CompletableFuture.runAsync(this::refreshHead,
+              CompletableFuture.delayedExecutor(pollMillis, java.util.concurrent.TimeUnit.MILLISECONDS, blocking))
+          .exceptionally(e -> null);
+    }
+    return poll;
   }
 
   private void wakeReaders() {

@@ -61,6 +61,8 @@ public final class ManagementRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final Duration askTimeout;
   private final BatchJournal journal;
+  /** Built once: Cluster Bootstrap's route provider takes its self contact point from the first build. */
+  private final Route akkaManagement;
 
   private final Route extra;
   private final java.util.function.Supplier<Map<String, Object>> extraStatus;
@@ -79,6 +81,7 @@ public final class ManagementRoutes extends AllDirectives {
     this.system = system;
     this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
     this.journal = new BatchJournal(system);
+    this.akkaManagement = AkkaManagement.get(Adapter.toClassic(system)).getRoutes();
   }
 
   /**
@@ -147,7 +150,7 @@ public final class ManagementRoutes extends AllDirectives {
             path("ready", () -> get(this::ready)),
             path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
             extra != null ? extra : reject(),
-            AkkaManagement.get(Adapter.toClassic(system)).getRoutes()))));
+            akkaManagement))));
   }
 
   /** ASCII digits only: Long.parseLong would also take "+1" and other scripts' digits. */

@@ -121,6 +121,56 @@ public final class Database implements Extension {
     }
   }
 
+  /** Released by close(); never throws. */
+  public interface SchemaLock extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private static final java.time.Duration SCHEMA_LOCK_WAIT = java.time.Duration.ofSeconds(120);
+
+  /**
+   * Held while a process applies the schema and creates the tables of its parts: members of a
+   * cluster that start together on one PostgreSQL database would otherwise race on
+   * {@code CREATE ... IF NOT EXISTS}, which PostgreSQL does not make atomic (the loser fails on a
+   * catalog index). A session-level advisory lock keyed by the schema, tried every 100 ms so that
+   * no query waits past the socket timeout. An H2 file has one process: nothing to hold.
+   */
+  public static SchemaLock schemaLock(Config config) {
+    Settings s = Settings.from(config);
+    if (s.kind() == Kind.H2) return () -> {};
+    try {
+      Connection c = java.sql.DriverManager.getConnection(s.url(), s.user(), s.password());
+      long deadline = System.nanoTime() + SCHEMA_LOCK_WAIT.toNanos();
+      try (Statement st = c.createStatement()) {
+        while (true) {
+          try (var rs = st.executeQuery("SELECT pg_try_advisory_lock(hashtext('zkchain-schema:' || current_schema()))")) {
+            rs.next();
+            if (rs.getBoolean(1)) break;
+          }
+          if (System.nanoTime() > deadline) {
+            c.close();
+            throw new IllegalStateException("another process has been creating the tables of " + s.url() + " for "
+                + SCHEMA_LOCK_WAIT.toSeconds() + " s; is one stuck while starting?");
+          }
+          Thread.sleep(100);
+        }
+      }
+      return () -> {
+        try {
+          c.close(); // ends the session, and its advisory lock with it
+        } catch (SQLException e) {
+          // the server ends the session, and the lock, when the connection is gone
+        }
+      };
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot connect to " + s.url() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the schema lock of " + s.url(), e);
+    }
+  }
+
   public static final ExtensionId<Database> ID = new ExtensionId<>() {
     @Override
     public Database createExtension(ActorSystem<?> system) {

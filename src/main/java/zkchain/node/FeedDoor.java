@@ -18,13 +18,11 @@ import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zkchain.derive.L1Status;
-import zkchain.feed.FeedLog;
 import zkchain.feed.FeedMetrics;
 import zkchain.feed.FeedRelay;
 import zkchain.feed.FeedSource;
 import zkchain.feed.JdbcFeedLog;
 import zkchain.infra.Blocking;
-import zkchain.infra.Database;
 import zkchain.protocol.Address;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.runtime.Rollup;
@@ -50,10 +48,6 @@ final class FeedDoor implements AutoCloseable {
     this.ingest = ingest;
   }
 
-  FeedLog feedLog() {
-    return relay.feedLog();
-  }
-
   FeedMetrics metrics() {
     return metrics;
   }
@@ -69,13 +63,12 @@ final class FeedDoor implements AutoCloseable {
    * relayed on the node's own feed. A batch the node cannot take, a failed persist or a change of
    * Trusted batches under the door (a trusted reorg) restarts it from the journal.
    */
-  static FeedDoor start(ActorSystem<?> system, Rollup rollup, L1Status l1, TrustedChain trustedChain) {
+  static FeedDoor start(ActorSystem<?> system, Rollup rollup, L1Status l1, TrustedChain trustedChain,
+                        JdbcFeedLog feedLog) {
     Config config = system.settings().config();
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
-    Database db = Database.get(system);
     FeedMetrics metrics = new FeedMetrics();
-    FeedRelay relay = new FeedRelay(
-        new JdbcFeedLog(db.dataSource(), blocking, config, new JournalTransactions(system)), metrics);
+    FeedRelay relay = new FeedRelay(feedLog, metrics);
     TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot(), trustedChain,
         () -> l1.snapshot().virtualHead());
     List<String> urls = FeedSource.Settings.urls(config);

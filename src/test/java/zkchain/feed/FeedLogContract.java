@@ -168,7 +168,7 @@ abstract class FeedLogContract {
   void besideAJournalARowKeepsNoTransactionsAndTheLogServesTheSameJson() throws Exception {
     DataSource db = database();
     Journal journal = new Journal().holding(batches(1, 3)); // not 4: a version the node's journal lacks
-    JdbcFeedLog log = new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), 2, journal);
+    JdbcFeedLog log = new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), 2, journal, java.time.Duration.ofMillis(200));
     batches(1, 4).forEach(log::append);
     log.append(batch(2)); // the same message again: a no-op
     assertEquals(List.of(false, false, false, true), wholeRows(db));
@@ -178,7 +178,7 @@ abstract class FeedLogContract {
     journal.holding(List.of(resent(3)));
     assertTrue(log.appendOrReplace(resent(3)));
     assertEquals(List.of(false, false, false), wholeRows(db));
-    JdbcFeedLog reopened = new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), 2, journal);
+    JdbcFeedLog reopened = new JdbcFeedLog(db, FeedFixtures.blocking(testKit.system()), 2, journal, java.time.Duration.ofMillis(200));
     assertEquals(json(List.of(batch(1), batch(2), resent(3))),
         json(await(reopened.from(1).take(3).runWith(Sink.seq(), testKit.system()))));
 
@@ -186,6 +186,29 @@ abstract class FeedLogContract {
     var lost = assertThrows(AssertionError.class,
         () -> await(log.from(2).take(1).runWith(Sink.seq(), testKit.system())));
     assertTrue(lost.getMessage().contains("batch 2 of the feed log has no transactions with keccak"), lost.getMessage());
+  }
+
+  /** Issue 9: every member serves /feed from the one feed log that the member running the ingest writes. */
+  @Test
+  void aReaderSeesWhatAnotherMemberAppendsAndTheNextWriterReadsTheHeadFirst() {
+    DataSource db = database();
+    JdbcFeedLog writer = open(db, 2);
+    JdbcFeedLog member = open(db, 2); // another member's log on the same database: nothing wakes it
+    writer.append(batch(1));
+    SinkQueueWithCancel<BatchMessage> reader = member.from(1).runWith(Sink.queue(), testKit.system());
+    long start = System.nanoTime();
+    assertEquals(batch(1), next(reader));
+    batches(2, 5).forEach(writer::append);
+    for (long n = 2; n <= 5; n++) assertEquals(batch(n), next(reader), "batch " + n);
+    long perBatchMillis = (System.nanoTime() - start) / 5_000_000;
+    assertTrue(perBatchMillis < 2_000, "a poll every 200 ms, not " + perBatchMillis + " ms a batch");
+
+    // the ingest moves to the other member: its log reads the head before it appends
+    assertEquals(5, member.refreshHead());
+    member.append(batch(6));
+    assertEquals(batch(6), next(reader));
+    assertEquals(batch(6), await(writer.from(6).take(1).runWith(Sink.head(), testKit.system())));
+    reader.cancel();
   }
 
   @Test

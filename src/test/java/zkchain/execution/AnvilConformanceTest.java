@@ -122,6 +122,12 @@ class AnvilConformanceTest {
               + accountDifferences(rpc, ours) + anvilOnlyAccounts(rpc, WorldState.open(store, ours.stateRoot())));
         }
 
+        // PROTOCOL.md §8: the block's transactions and receipts tries are Ethereum's
+        L2Block l2 = L2Block.of(Hash32.ZERO, batch, ours, Hash32.ZERO, CHAIN);
+        assertEquals(block.get("transactionsRoot").asText(), l2.header().transactionsRoot().hex(), where);
+        assertEquals(block.get("receiptsRoot").asText(), l2.header().receiptsRoot().hex(), where);
+        assertEquals(Long.decode(block.get("gasUsed").asText()), l2.header().gasUsed(), where);
+
         ours.skipped().forEach(s -> skipCounts.merge(s.reason(), 1, Integer::sum));
         totalTxs += raw.size();
         totalApplied += ours.applied().size();

@@ -24,6 +24,7 @@ import zkchain.batch.BatchEntity;
 import zkchain.devnet.Anvil;
 import zkchain.infra.Database;
 import zkchain.protocol.Hash32;
+import zkchain.testing.JsonRpcProxy;
 import zkchain.testing.L1Workload;
 import zkchain.testing.TcpProxy;
 import zkchain.testing.TestNodes;
@@ -184,8 +185,9 @@ class L1SyncTest {
     l1.transfersPerBatch(2).sequence(5, 20);
     l1.verify(50);
     l1.verifyAll();
-    // one block per chunk: the sync takes many steps, so the stop lands in the middle of it
-    Map<String, Object> slow = Map.of("zkchain.l1.logs-chunk-size", 1);
+    // one block per chunk and a slow L1: the sync takes many slow steps, so the stop lands in the middle of it
+    JsonRpcProxy slowL1 = JsonRpcProxy.to(anvil.url()).delayEach(Duration.ofMillis(40));
+    Map<String, Object> slow = Map.of("zkchain.l1.logs-chunk-size", 1, "zkchain.l1.url", slowL1.url());
     ZkChainNode first = startNode(slow);
     assertTrue(TestNodes.eventually(SYNC_TIMEOUT, () -> status(first).get("l1").get("virtualHead").asLong() >= 30));
     long reached = status(first).get("l1").get("virtualHead").asLong();
@@ -199,6 +201,7 @@ class L1SyncTest {
       assertEquals(List.of("Virtualized", "Consolidated"), eventTypes(second, n), "batch " + n);
     }
     assertRootsMatchL1(second, 100);
+    slowL1.close();
   }
 
   @Test

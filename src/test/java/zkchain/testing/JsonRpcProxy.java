@@ -41,6 +41,7 @@ public final class JsonRpcProxy implements AutoCloseable {
   private final URI target;
   private final AtomicReference<Hook> next = new AtomicReference<>();
   private final AtomicInteger hooksRun = new AtomicInteger();
+  private volatile Duration delay = Duration.ZERO;
 
   private JsonRpcProxy(String targetUrl) throws IOException {
     this.target = URI.create(targetUrl);
@@ -78,6 +79,12 @@ public final class JsonRpcProxy implements AutoCloseable {
     next.set(null);
   }
 
+  /** A slow L1: every answer waits this long before it goes back (zero: none). */
+  public JsonRpcProxy delayEach(Duration delay) {
+    this.delay = delay;
+    return this;
+  }
+
   /** How many hooks ran so far. */
   public int hooksRun() {
     return hooksRun.get();
@@ -100,6 +107,7 @@ public final class JsonRpcProxy implements AutoCloseable {
           hooksRun.incrementAndGet();
         }
       }
+      if (!delay.isZero()) Thread.sleep(delay.toMillis());
       exchange.getResponseHeaders().set("content-type", "application/json");
       exchange.sendResponseHeaders(200, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {

@@ -71,7 +71,7 @@ public final class TestNodes {
   public static boolean eventually(Duration timeout, Supplier<Boolean> condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (condition.get()) return true;
+      if (holds(condition)) return true;
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
@@ -79,6 +79,15 @@ public final class TestNodes {
         return false;
       }
     }
-    return condition.get();
+    return holds(condition);
+  }
+
+  /** A condition that cannot be read yet (a /status section not there yet, a node starting) does not hold. */
+  private static boolean holds(Supplier<Boolean> condition) {
+    try {
+      return condition.get();
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 }

@@ -34,6 +34,12 @@ public final class Main {
         sequencer   the trusted sequencer: JSON-RPC for wallets, batches, feed, L1 sequencing
         aggregator  the trusted aggregator: proves and verifies Virtual batches on L1
         deploy-l1   deploys the verifier and ZkChainRollup to --l1 and writes --out FILE
+        replay      (stopped node) reads every batch back from the journal, re-executes it on its
+                    parent's root and checks the state root, accInputHash and L1-verified root;
+                    stops at the first divergence (exit 1); exit 3 when a node runs on the database
+        snapshot export --to FILE | snapshot import --from FILE
+                    (stopped node) the state at the latest Consolidated batch, into one file / into
+                    an empty database, checked against the root L1 verified
 
       options:
         --config FILE      HOCON layered over the defaults in conf/application.conf
@@ -49,6 +55,12 @@ public final class Main {
                            cluster uses the same PostgreSQL database; without: a cluster of one
         --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8123)
         --out FILE         (deploy-l1) where to write the deployment file
+        --verify           (replay) check every root (the default)
+        --rebuild-state    (replay) write the recomputed trie into a fresh node store
+        --rebuild-projections  (replay) drop the read side and run it again from the journal
+        --from N, --to M   (replay) the batches to replay (default: all)
+        --to FILE          (snapshot export) the snapshot file to write
+        --from FILE        (snapshot import) the snapshot file to read
         --help             this text
 
       environment: ZKCHAIN_DB=postgres with ZKCHAIN_DB_URL, ZKCHAIN_DB_USER, ZKCHAIN_DB_PASSWORD
@@ -65,7 +77,10 @@ public final class Main {
 
   record Invocation(String role, Config config, Map<String, Object> flags, File configFile) {}
 
-  static final List<String> ROLES = List.of("node", "sequencer", "aggregator", "devnet", "deploy-l1");
+  static final List<String> ROLES = List.of("node", "sequencer", "aggregator", "devnet", "deploy-l1", "replay",
+      "snapshot");
+  /** Options that take no value. */
+  static final List<String> SWITCHES = List.of("--verify", "--rebuild-state", "--rebuild-projections");
 
   public static void main(String[] args) throws Exception {
     Invocation inv;
@@ -100,6 +115,9 @@ public final class Main {
       case "aggregator" -> awaitTermination(AggregatorRole.start(inv.config()).process().system());
       case "devnet" -> runDevnet(inv);
       case "deploy-l1" -> deployL1(inv.config());
+      case "replay" -> System.exit(zkchain.state.Replay.run(inv.config(), replayOptions(inv.config()), System.out,
+          System.err, System.console() != null));
+      case "snapshot" -> System.exit(zkchain.state.Snapshot.run(inv.config(), System.out, System.err));
       default -> throw new IllegalStateException("unreachable: role " + inv.role());
     }
   }
@@ -165,9 +183,21 @@ public final class Main {
     Map<String, Object> overrides = new HashMap<>();
     overrides.put("zkchain.role", role);
     File configFile = null;
-    for (int i = 1; i < args.length; i++) {
+    int first = 1;
+    if (role.equals("snapshot")) {
+      if (args.length < 2 || !List.of("export", "import").contains(args[1])) {
+        throw new UsageException("snapshot needs export --to FILE or import --from FILE");
+      }
+      overrides.put("zkchain.snapshot.command", args[1]);
+      first = 2;
+    }
+    for (int i = first; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) return null;
+      if (role.equals("replay") && SWITCHES.contains(flag)) {
+        overrides.put("zkchain.replay." + flag.substring(2), true);
+        continue;
+      }
       if (i + 1 >= args.length) throw new UsageException(flag + " needs a value");
       String value = args[++i];
       switch (flag) {
@@ -191,6 +221,16 @@ public final class Main {
           }
         }
         case "--out" -> overrides.put("zkchain.deploy.out", value);
+        case "--from" -> {
+          if (role.equals("replay")) overrides.put("zkchain.replay.from", number(flag, value));
+          else if (role.equals("snapshot")) overrides.put("zkchain.snapshot.file", value);
+          else throw new UsageException("unknown option '" + flag + "'");
+        }
+        case "--to" -> {
+          if (role.equals("replay")) overrides.put("zkchain.replay.to", number(flag, value));
+          else if (role.equals("snapshot")) overrides.put("zkchain.snapshot.file", value);
+          else throw new UsageException("unknown option '" + flag + "'");
+        }
         default -> throw new UsageException("unknown option '" + flag + "'");
       }
     }
@@ -204,7 +244,38 @@ public final class Main {
         && (inv.config().getString("zkchain.l1.url").isEmpty() || !inv.config().hasPath("zkchain.deploy.out"))) {
       throw new UsageException("deploy-l1 needs --l1 URL and --out FILE");
     }
+    if (role.equals("snapshot") && !inv.config().hasPath("zkchain.snapshot.file")) {
+      throw new UsageException("snapshot " + inv.config().getString("zkchain.snapshot.command") + " needs "
+          + (inv.config().getString("zkchain.snapshot.command").equals("export") ? "--to FILE" : "--from FILE"));
+    }
+    if (role.equals("replay")) {
+      try {
+        replayOptions(inv.config());
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
     return inv;
+  }
+
+  /** --verify is the default; it is implied by --rebuild-state and left out by --rebuild-projections alone. */
+  static zkchain.state.Replay.Options replayOptions(Config config) {
+    Config r = config.getConfig("zkchain.replay");
+    boolean rebuildState = r.getBoolean("rebuild-state");
+    boolean rebuildProjections = r.getBoolean("rebuild-projections");
+    boolean verify = r.getBoolean("verify") || !rebuildProjections;
+    return new zkchain.state.Replay.Options(r.getLong("from"), r.getLong("to"), verify, rebuildState,
+        rebuildProjections);
+  }
+
+  private static long number(String flag, String value) throws UsageException {
+    try {
+      long n = Long.parseLong(value);
+      if (n < 0) throw new NumberFormatException();
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException(flag + " must be a batch number, not '" + value + "'");
+    }
   }
 
   /** Deploys with the keys of zkchain.deploy (dev keys where empty) and the genesis root of zkchain.genesis-file. */

@@ -46,9 +46,13 @@ public final class BatchJournal {
   }
 
   static Map<Hash32, byte[]> transactionsIn(List<EventEnvelope> events) {
+    return transactionsOf(events.stream().map(e -> (BatchEntity.Event) e.event()).toList());
+  }
+
+  static Map<Hash32, byte[]> transactionsOf(List<BatchEntity.Event> events) {
     Map<Hash32, byte[]> out = new HashMap<>();
-    for (EventEnvelope e : events) {
-      for (BatchEntity.BatchData data : ((BatchEntity.Event) e.event()).carriedData()) {
+    for (BatchEntity.Event e : events) {
+      for (BatchEntity.BatchData data : e.carriedData()) {
         byte[] transactions = data.transactions();
         if (transactions != null) out.putIfAbsent(data.transactionsHash(), transactions);
       }

@@ -53,10 +53,70 @@ public final class StageHeads {
         Optional.of(ProjectionBehavior.stopMessage()));
   }
 
+  /**
+   * Runs every slice's projection in this process, outside the cluster: what replay
+   * --rebuild-projections does on a stopped node's database. They stop with the actor system.
+   */
+  public static void runLocally(ActorSystem<?> system) {
+    Database db = Database.get(system);
+    int slices = system.settings().config().getInt("zkchain.heads.slices");
+    JdbcProjection.createTablesIfNotExists(() -> new DataSourceJdbcSession(db.dataSource()), system)
+        .toCompletableFuture().join();
+    for (int i = 0; i < slices; i++) {
+      system.systemActorOf(ProjectionBehavior.create(projection(system, db, BatchEntity.tagFor(i, slices))),
+          "stage-heads-" + i, akka.actor.typed.Props.empty());
+    }
+  }
+
+  /** The projection's name in the offset store. */
+  public static final String PROJECTION_NAME = "stage-heads";
+
+  /** Drops the read side: the stage rows and the projection's offsets, so it runs again from the journal's start. */
+  public static void drop(DataSource ds, Database.Kind kind) {
+    String name = kind == Database.Kind.H2 ? "PROJECTION_NAME" : "projection_name";
+    try (Connection c = ds.getConnection(); var st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM batch_stage");
+      st.executeUpdate("DELETE FROM akka_projection_offset_store WHERE " + name + " = '" + PROJECTION_NAME + "'");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop the stage heads read side: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether every slice's projection has processed the last event of its tag in the journal. */
+  public static boolean caughtUp(DataSource ds, Database.Kind kind, int slices) {
+    boolean h2 = kind == Database.Kind.H2;
+    String sql = "SELECT " + (h2 ? "CURRENT_OFFSET" : "current_offset") + " FROM akka_projection_offset_store WHERE "
+        + (h2 ? "PROJECTION_NAME" : "projection_name") + " = ? AND " + (h2 ? "PROJECTION_KEY" : "projection_key") + " = ?";
+    try (Connection c = ds.getConnection()) {
+      for (int i = 0; i < slices; i++) {
+        String tag = BatchEntity.tagFor(i, slices);
+        long last;
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(event_id), 0) FROM event_tag WHERE tag = ?")) {
+          ps.setString(1, tag);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            last = rs.getLong(1);
+          }
+        }
+        if (last == 0) continue;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setString(1, PROJECTION_NAME);
+          ps.setString(2, tag);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || Long.parseLong(rs.getString(1)) < last) return false;
+          }
+        }
+      }
+      return true;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the stage heads projection's offsets: " + e.getMessage(), e);
+    }
+  }
+
   private static akka.projection.javadsl.ExactlyOnceProjection<akka.persistence.query.Offset, EventEnvelope<BatchEntity.Event>>
       projection(ActorSystem<?> system, Database db, String tag) {
     return JdbcProjection.exactlyOnce(
-        ProjectionId.of("stage-heads", tag),
+        ProjectionId.of(PROJECTION_NAME, tag),
         EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
         () -> new DataSourceJdbcSession(db.dataSource()),
         () -> new Handler(db.kind()),

@@ -145,7 +145,8 @@ public final class ManagementRoutes extends AllDirectives {
             pathPrefix("batches", () -> pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
                 raw -> withBatchNumber(raw, number -> concat(
                     pathEndOrSingleSlash(() -> get(() -> batch(number))),
-                    path("events", () -> get(() -> events(number))))))),
+                    path("events", () -> get(() -> events(number))),
+                    path("replay", () -> get(() -> replay(number))))))),
             path("status", () -> get(this::status)),
             path("ready", () -> get(this::ready)),
             path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
@@ -182,6 +183,27 @@ public final class ManagementRoutes extends AllDirectives {
     return onSuccess(view, v -> v.isEmpty()
         ? error(StatusCodes.NOT_FOUND, "batch " + number + " is unknown to this node")
         : completeOK(v.get(), Jackson.marshaller(JSON)));
+  }
+
+  private volatile zkchain.state.LiveBatchReplay liveReplay;
+
+  /** Batch n re-executed from its journalled data on its parent's root; nothing is written. */
+  private Route replay(long number) {
+    if (liveReplay == null) liveReplay = new zkchain.state.LiveBatchReplay(system);
+    CompletionStage<Optional<zkchain.state.LiveBatchReplay.Answer>> answer = liveReplay.replay(number);
+    return onSuccess(answer.handle((a, e) -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+      return cause instanceof zkchain.state.LiveBatchReplay.NotReplayable nr ? nr : (Object) (e == null ? a : e);
+    }), result -> {
+      if (result instanceof zkchain.state.LiveBatchReplay.NotReplayable nr) {
+        return error(StatusCodes.CONFLICT, "batch " + number + " cannot be replayed: " + nr.getMessage());
+      }
+      if (result instanceof Throwable t) throw new java.util.concurrent.CompletionException(t);
+      @SuppressWarnings("unchecked") var a = (Optional<zkchain.state.LiveBatchReplay.Answer>) result;
+      return a.isEmpty()
+          ? error(StatusCodes.NOT_FOUND, "batch " + number + " has no data in this node's journal")
+          : completeOK(a.get(), Jackson.marshaller(JSON));
+    });
   }
 
   private Route events(long number) {

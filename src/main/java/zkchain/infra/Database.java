@@ -171,6 +171,99 @@ public final class Database implements Extension {
     }
   }
 
+  /** Held by a running node, or by an offline command (replay, snapshot); close() releases it. */
+  public interface LiveLock extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** Another process holds the database: a node runs on it, or an offline command does. */
+  public static final class DatabaseInUse extends IllegalStateException {
+    public DatabaseInUse(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The running node's claim on its database, so that offline commands (replay, snapshot) that
+   * rewrite what a node reads refuse to run under it. On PostgreSQL a session-level advisory lock
+   * keyed by the schema, held on a connection of its own for as long as the node runs: shared, so
+   * every member of a cluster holds it at once, and exclusive for an offline command. On H2 a file
+   * lock beside the database file (one process owns an H2 file anyway, but the lock also refuses a
+   * command inside the node's own JVM).
+   *
+   * @param exclusive true for an offline command, false for a node
+   * @throws DatabaseInUse when the lock is held in the other mode (or exclusively)
+   */
+  public static LiveLock liveLock(Config config, boolean exclusive) {
+    Settings s = Settings.from(config);
+    String holder = exclusive
+        ? "a node is running on this database (" + s.url() + "), or another offline command is; stop it first"
+        : "an offline command (replay or snapshot) is using this database (" + s.url() + "); wait for it to end";
+    if (s.kind() == Kind.H2) return h2LiveLock(s, holder);
+    try {
+      Connection c = java.sql.DriverManager.getConnection(s.url(), s.user(), s.password());
+      String fn = exclusive ? "pg_try_advisory_lock" : "pg_try_advisory_lock_shared";
+      try (Statement st = c.createStatement();
+           var rs = st.executeQuery("SELECT " + fn + "(hashtext('zkchain-live:' || current_schema()))")) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          c.close();
+          throw new DatabaseInUse(holder);
+        }
+      }
+      return () -> {
+        try {
+          c.close(); // ends the session, and its advisory lock with it
+        } catch (SQLException e) {
+          // the server ends the session, and the lock, when the connection is gone
+        }
+      };
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot connect to " + s.url() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The H2 database file's path as its URL names it, or null for an in-memory database. */
+  static Path h2File(String url) {
+    if (!url.startsWith("jdbc:h2:file:")) return null;
+    String rest = url.substring("jdbc:h2:file:".length());
+    int semicolon = rest.indexOf(';');
+    return Path.of(semicolon < 0 ? rest : rest.substring(0, semicolon));
+  }
+
+  private static LiveLock h2LiveLock(Settings s, String holder) {
+    Path db = h2File(s.url());
+    if (db == null) return () -> {};
+    Path lockFile = db.resolveSibling(db.getFileName() + ".live.lock");
+    try {
+      java.nio.file.Files.createDirectories(lockFile.toAbsolutePath().getParent());
+      java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      java.nio.channels.FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // held by this JVM: a node running in it
+      }
+      if (lock == null) {
+        channel.close();
+        throw new DatabaseInUse(holder);
+      }
+      java.nio.channels.FileLock held = lock;
+      return () -> {
+        try {
+          held.release();
+          channel.close();
+        } catch (IOException e) {
+          // the operating system releases the lock with the process
+        }
+      };
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open the lock file " + lockFile + ": " + e.getMessage(), e);
+    }
+  }
+
   public static final ExtensionId<Database> ID = new ExtensionId<>() {
     @Override
     public Database createExtension(ActorSystem<?> system) {

@@ -25,6 +25,7 @@ import zkchain.runtime.Rollup;
 public final class ZkChainNode implements AutoCloseable {
   private final RoleProcess process;
   private final AtomicReference<L1Status> ingestHere;
+  private Database.LiveLock live = () -> {};
 
   private ZkChainNode(RoleProcess process, AtomicReference<L1Status> ingestHere) {
     this.process = process;
@@ -34,12 +35,18 @@ public final class ZkChainNode implements AutoCloseable {
   /** Starts a node on a resolved configuration (see {@link zkchain.runtime.Configuration#load}). */
   public static ZkChainNode start(Config config) {
     RoleProcess process = null;
+    Database.LiveLock live = null;
     // members starting together on one PostgreSQL database create their tables one at a time
     try (Database.SchemaLock schema = Database.schemaLock(config)) {
+      // held while the node runs, so that replay and snapshot refuse to run under it
+      live = Database.liveLock(config, false);
       process = RoleProcess.boot(config);
-      return start(process);
+      ZkChainNode node = start(process);
+      node.live = live;
+      return node;
     } catch (RuntimeException e) {
       if (process != null) process.close();
+      if (live != null) live.close();
       throw new IllegalStateException("the node did not start: " + e.getMessage(), e);
     }
   }
@@ -89,6 +96,10 @@ public final class ZkChainNode implements AutoCloseable {
   /** Stops in order: no new requests, then the actor system, which hands the ingest over or stops it. */
   @Override
   public void close() {
-    process.close();
+    try {
+      process.close();
+    } finally {
+      live.close();
+    }
   }
 }

@@ -73,7 +73,7 @@ public final class StageHeads {
 
   /** Drops the read side: the stage rows and the projection's offsets, so it runs again from the journal's start. */
   public static void drop(DataSource ds, Database.Kind kind) {
-    String name = kind == Database.Kind.H2 ? "PROJECTION_NAME" : "projection_name";
+    String name = "projection_name";
     try (Connection c = ds.getConnection(); var st = c.createStatement()) {
       st.executeUpdate("DELETE FROM batch_stage");
       st.executeUpdate("DELETE FROM akka_projection_offset_store WHERE " + name + " = '" + PROJECTION_NAME + "'");
@@ -84,9 +84,7 @@ public final class StageHeads {
 
   /** Whether every slice's projection has processed the last event of its tag in the journal. */
   public static boolean caughtUp(DataSource ds, Database.Kind kind, int slices) {
-    boolean h2 = kind == Database.Kind.H2;
-    String sql = "SELECT " + (h2 ? "CURRENT_OFFSET" : "current_offset") + " FROM akka_projection_offset_store WHERE "
-        + (h2 ? "PROJECTION_NAME" : "projection_name") + " = ? AND " + (h2 ? "PROJECTION_KEY" : "projection_key") + " = ?";
+    String sql = "SELECT current_offset FROM akka_projection_offset_store WHERE projection_name = ? AND projection_key = ?";
     try (Connection c = ds.getConnection()) {
       for (int i = 0; i < slices; i++) {
         String tag = BatchEntity.tagFor(i, slices);

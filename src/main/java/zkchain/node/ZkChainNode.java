@@ -26,6 +26,7 @@ public final class ZkChainNode implements AutoCloseable {
   private final RoleProcess process;
   private final AtomicReference<L1Status> ingestHere;
   private Database.LiveLock live = () -> {};
+  private zkchain.state.TriePruner pruner;
 
   private ZkChainNode(RoleProcess process, AtomicReference<L1Status> ingestHere) {
     this.process = process;
@@ -70,10 +71,15 @@ public final class ZkChainNode implements AutoCloseable {
         system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher")), full,
         new JournalTransactions(system));
     IngestView ingest = new IngestView(system, Ingest.init(system, rollup, feedLog, ingestHere), ingestHere);
+    var pruning = zkchain.state.TriePruner.Settings.from(full);
+    zkchain.state.TriePruner pruner = pruning.enabled()
+        ? new zkchain.state.TriePruner(system, pruning, rollup.deployment().rollup()).start() : null;
     // The ingest stops with the actor system: coordinated shutdown hands it over, or stops it.
     process.serve(new RoleProcess.Serving(new FeedServer(system, feedLog, FeedServer.Settings.from(full)).route(),
         ingest::sections, ingest::checks, () -> {}));
-    return new ZkChainNode(process, ingestHere);
+    ZkChainNode node = new ZkChainNode(process, ingestHere);
+    node.pruner = pruner;
+    return node;
   }
 
   public ActorSystem<Void> system() {
@@ -83,6 +89,11 @@ public final class ZkChainNode implements AutoCloseable {
   /** How the L1 derivation is doing while the ingest runs on this member; empty otherwise (or without L1). */
   public Optional<L1Status.Snapshot> l1() {
     return Optional.ofNullable(ingestHere.get()).map(L1Status::snapshot);
+  }
+
+  /** The trie pruner, when zkchain.state.keep-roots is set. */
+  public Optional<zkchain.state.TriePruner> pruner() {
+    return Optional.ofNullable(pruner);
   }
 
   public int httpPort() {

@@ -130,6 +130,22 @@ final class BenchRollup implements AutoCloseable {
     return node;
   }
 
+  String l1Url() {
+    return anvil.url();
+  }
+
+  String rollupAddress() {
+    return rollupAddress;
+  }
+
+  Path rollupFile() {
+    return rollupFile;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
   /** Stops a node now (before the others), so that the next one has the machine to itself. */
   void stop(ZkChainNode node) {
     running.remove(node);

@@ -269,9 +269,10 @@ public final class Snapshot {
     checkChain(config, m);
     checkTrie(m, nodes);
     checkL1(config, m);
+    JdbcNodeStore store = new JdbcNodeStore(ds); // creates its table where there is none yet
     checkEmpty(ds);
 
-    new JdbcNodeStore(ds).putAll(nodes);
+    store.putAll(nodes);
     Map<Long, Long> orderings = copyIn(ds, "event_journal", "ordering", entries.get("journal.bin"), null);
     copyIn(ds, "event_tag", null, entries.get("event_tag.bin"), Map.of("event_id", orderings));
     copyIn(ds, "snapshot", null, entries.get("snapshot.bin"), null);

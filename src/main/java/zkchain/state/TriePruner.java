@@ -97,7 +97,11 @@ public final class TriePruner {
         log.warn("trie pruning failed, tried again in {}: {}", settings.interval(), e.getMessage());
       }
     }, blocking);
-    system.getWhenTerminated().thenRun(schedule::cancel);
+    akka.actor.CoordinatedShutdown.get(system.classicSystem()).addTask(
+        akka.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-trie-pruner", () -> {
+          schedule.cancel();
+          return java.util.concurrent.CompletableFuture.completedFuture(akka.Done.getInstance());
+        });
     return this;
   }
 

@@ -130,11 +130,7 @@ public final class Snapshot {
       throw new Refused("batch " + after + " was sequenced in L1 block " + sequencedBy.blockNumber() + " with batch "
           + n + ": a snapshot starts after a whole block; export again once a later batch is Consolidated");
     }
-    long lastVerified = 0;
-    for (long b = n; b >= 1 && lastVerified == 0; b--) {
-      BatchEntity.L1Ref c = journalled(ds, config, b).state().current().consolidatedL1();
-      if (c != null && c.blockNumber() <= sequencedBy.blockNumber()) lastVerified = b;
-    }
+    long lastVerified = lastVerifiedAt(ds, config, rollup, n, sequencedBy.blockNumber());
     String sequencer = new L1PositionStore(ds, kind).load(rollup)
         .map(p -> p.checkpoints().lastEntry().getValue().trustedSequencer()).orElseThrow();
     L1Position position = L1Position.at(new L1Block(sequencedBy.blockNumber(), sequencedBy.blockHash()),
@@ -184,6 +180,26 @@ public final class Snapshot {
       zip.closeEntry();
       return m;
     }
+  }
+
+  /** The contract's lastVerifiedBatch after {@code block}: from L1 where the node has it, else from the journal. */
+  private static long lastVerifiedAt(DataSource ds, Config config, String rollup, long n, long block) {
+    String url = config.getString("zkchain.l1.url");
+    if (!url.isEmpty()) {
+      Web3j web3j = Web3j.build(new HttpService(url));
+      try {
+        return ZkChainRollup.at(web3j, rollup).atBlock(block).lastVerifiedBatch();
+      } catch (RuntimeException e) {
+        // an L1 that does not answer: the journal says the same, more slowly
+      } finally {
+        web3j.shutdown();
+      }
+    }
+    for (long b = n; b >= 1; b--) {
+      BatchEntity.L1Ref c = journalled(ds, config, b).state().current().consolidatedL1();
+      if (c != null && c.blockNumber() <= block) return b;
+    }
+    return 0;
   }
 
   /** The persistence ids of batches 1..n as an SQL list. */

@@ -45,6 +45,8 @@ import zkchain.testing.TestNodes;
  * <pre>mvn -o -q -Pbench exec:java -Dexec.classpathScope=test -Dexec.mainClass=zkchain.bench.StateLifecycleBench [-Dbatches=10000]</pre>
  */
 public final class StateLifecycleBench {
+  static final int REORG_WINDOW = Integer.getInteger("reorgWindow", 10);
+
   public static void main(String[] args) throws Exception {
     try {
       run();
@@ -59,6 +61,7 @@ public final class StateLifecycleBench {
     int count = Integer.getInteger("batches", 10_000);
     int transfers = SignedBatches.TRANSFERS;
     int keepRoots = Integer.getInteger("keepRoots", 100);
+    System.out.printf("reorg window %d L1 blocks, keep-roots %d%n", REORG_WINDOW, keepRoots);
     Runs runs = new Runs("StateLifecycleBench", 1);
     System.out.printf("StateLifecycleBench: %d batches of %d transfers, %s; H2 file; %d cores%n", count, transfers,
         BenchRollup.l1Line(), PhysicalLimits.cores());
@@ -70,6 +73,9 @@ public final class StateLifecycleBench {
       rollup.sequence(batches);
       System.out.printf("sequenced on L1 in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       Map<String, Object> settings = new HashMap<>(BenchRollup.readingL1());
+      // anvil seals a block per sequencing call: the default window of 256 blocks would hold the
+      // whole chain (on a real L1 it is 51 minutes), and keep every root from pruning
+      settings.put("zkchain.l1.reorg-window", REORG_WINDOW);
       ZkChainNode node = rollup.startNode("node", Db.H2, List.of(), settings);
       Config config = node.system().settings().config();
       t0 = System.nanoTime();
@@ -77,7 +83,12 @@ public final class StateLifecycleBench {
       System.out.printf("the node synced to Virtual in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       BatchEntity.State head = BenchRollup.state(node.system(), count);
       verifyOnL1(rollup, count, head);
-      BenchRollup.awaitHeads(node, h -> h.consolidated() >= count);
+      // every batch Consolidated (the head is the highest one, and deliveries run in parallel)
+      for (long n = 1; n <= count; n++) {
+        while (BenchRollup.state(node.system(), n).stage() != BatchEntity.Stage.CONSOLIDATED) {
+          BenchRollup.sleep(Duration.ofMillis(100));
+        }
+      }
       rollup.stop(node);
       long unprunedBytes = trieBytes(config);
 

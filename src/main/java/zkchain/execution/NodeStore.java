@@ -6,8 +6,9 @@ import zkchain.protocol.Hash32;
 
 /**
  * Content-addressed storage of trie nodes: keccak(encoded node) → encoded node. Nodes are never
- * changed or deleted, so every state root ever committed stays openable and re-executing a batch
- * from its parent root copies nothing.
+ * changed, so every state root committed stays openable and re-executing a batch from its parent
+ * root copies nothing; only the pruner ({@code zkchain.state.keep-roots}) deletes nodes, those
+ * that no root it keeps reaches.
  */
 public interface NodeStore {
 

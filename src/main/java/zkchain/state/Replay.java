@@ -249,11 +249,8 @@ public final class Replay {
       progress.summary("replay " + what + " batches " + options.from() + ".." + lastReplayed);
       out.printf("every state root and accInputHash matches the journal; %d Consolidated roots match L1%n",
           consolidatedChecked);
-      lastStats = progress;
       return OK;
     }
-
-    private Progress lastStats;
 
     private static Read read(long number, List<BatchEntity.Event> events) {
       try {

@@ -140,7 +140,7 @@ public final class Sequencer {
             + rollup.trustedSequencer() + ": nodes would refuse every batch it signs");
       }
       SequencerBatchStore batches = new SequencerBatchStore(dataSource);
-      BatchCloser closer = new BatchCloser(chain.executor(),
+      BatchCloser closer = new BatchCloser(chain.executor(zkchain.infra.Metrics.get(system).execution()),
           genesis.chainId(), sequencerKey.getEcKeyPair());
       SequencerHead genesisHead = SequencerHead.genesis(genesisRoot, rollup.lastTimestamp());
       SequencerHead lastClosed = batches.last().map(SequencerHead::of).orElse(genesisHead);

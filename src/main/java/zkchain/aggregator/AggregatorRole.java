@@ -48,8 +48,8 @@ public final class AggregatorRole implements AutoCloseable {
           cb.call(s.lastExecutedBatch(), "executed");
           cb.call(s.lastVerifiedBatch(), "verified");
         }, "kind");
-    metrics.gauge("zkchain_state_root_mismatch", "1 while the root the aggregator computed differs from the one L1 "
-        + "holds for the range it would verify, else 0", cb -> cb.call(aggregator.status().stateRootMismatch() ? 1 : 0));
+    metrics.gauge("zkchain_state_root_mismatch", "1 while L1's verified root of the batch the "
+        + "aggregator would verify from differs from its own (it stops verifying), else 0", cb -> cb.call(aggregator.status().stateRootMismatch() ? 1 : 0));
   }
 
   public Aggregator aggregator() {

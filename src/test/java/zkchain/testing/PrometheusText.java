@@ -54,11 +54,19 @@ public final class PrometheusText {
     return out;
   }
 
-  /** The one sample of {@code name} with exactly these labels (name, value, name, value, ...). */
+  /**
+   * The one sample of {@code name} with exactly these labels (name, value, name, value, ...); as in
+   * Prometheus, a label with an empty value is no label.
+   */
   public double value(String name, String... labels) {
     Map<String, String> want = new TreeMap<>();
     for (int i = 0; i < labels.length; i += 2) want.put(labels[i], labels[i + 1]);
-    return samples(name).stream().filter(s -> new TreeMap<>(s.labels()).equals(want)).findFirst()
+    want.values().removeIf(String::isEmpty);
+    return samples(name).stream().filter(s -> {
+      Map<String, String> have = new TreeMap<>(s.labels());
+      have.values().removeIf(String::isEmpty);
+      return have.equals(want);
+    }).findFirst()
         .orElseThrow(() -> new AssertionError("no sample " + name + want + " in the exposition"))
         .value();
   }

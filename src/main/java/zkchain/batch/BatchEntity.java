@@ -391,6 +391,8 @@ public final class BatchEntity
   public record State(long number, Core current, List<L1Applied> l1Applied, List<Transition> history)
       implements CborSerializable {
 
+    private static final String UNDONE = "l1-reorg-undone";
+
     public static State empty(long number) {
       return new State(number, Core.EMPTY, List.of(), List.of());
     }
@@ -445,13 +447,15 @@ public final class BatchEntity
       int index = firstAppliedBy(e.blockHash());
       L1Applied undone = l1Applied.get(index);
       var next = new State(number, undone.before(), List.copyOf(l1Applied.subList(0, index)), history);
-      return next.withHistory(new Transition(e.at(), "l1-reorg-undone", stage(), undone.before().stage(),
+      return next.withHistory(new Transition(e.at(), UNDONE, stage(), undone.before().stage(),
           null, undone.l1(), List.of()));
     }
 
     /**
      * When the last transition took the batch from Trusted to Virtual or from Virtual to
-     * Consolidated: the time since it last entered the stage it left. Empty for any other transition.
+     * Consolidated: the time since it entered the stage it left. An L1 reorg that undid a later
+     * stage put it back where it had been, so it is not an entry: the time counts from the
+     * transition that first brought it there. Empty for any other transition.
      */
     public Optional<StageTime> lastStageTime() {
       if (history.isEmpty()) return Optional.empty();
@@ -461,7 +465,7 @@ public final class BatchEntity
       if (!timed) return Optional.empty();
       for (int i = history.size() - 2; i >= 0; i--) {
         Transition entered = history.get(i);
-        if (entered.to() == last.from() && entered.from() != last.from()) {
+        if (entered.to() == last.from() && entered.from() != last.from() && !entered.event().equals(UNDONE)) {
           return Optional.of(new StageTime(last.from(), last.to(), Duration.between(entered.at(), last.at())));
         }
       }

@@ -48,6 +48,7 @@ public final class ZkChainNode implements AutoCloseable {
     ActorSystem<Void> system = process.system();
     Config full = process.config();
     StageHeads.init(system);
+    NodeMetrics.get(system); // the node's metrics on /metrics, read from what it keeps
     AtomicReference<L1Status> ingestHere = new AtomicReference<>();
     if (full.getString("zkchain.l1.url").isEmpty()) {
       // The feed needs the rollup (chain id, trusted sequencer, genesis): it comes with L1.

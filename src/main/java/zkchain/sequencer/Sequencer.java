@@ -140,7 +140,7 @@ public final class Sequencer {
             + rollup.trustedSequencer() + ": nodes would refuse every batch it signs");
       }
       SequencerBatchStore batches = new SequencerBatchStore(dataSource);
-      BatchCloser closer = new BatchCloser(chain.executor(),
+      BatchCloser closer = new BatchCloser(chain.executor(zkchain.infra.Metrics.get(system).execution()),
           genesis.chainId(), sequencerKey.getEcKeyPair());
       SequencerHead genesisHead = SequencerHead.genesis(genesisRoot, rollup.lastTimestamp());
       SequencerHead lastClosed = batches.last().map(SequencerHead::of).orElse(genesisHead);
@@ -174,8 +174,9 @@ public final class Sequencer {
               settings.divergentBatchTestHook());
         }
         L1Sequencing l1Sequencing = new L1Sequencing(sender, rollup, batches, coinbase.hex(),
-            settings.batchesPerCall(), settings.divergentBatchTestHook());
-        sequencing = Optional.of(startL1Sequencing(system, l1Sequencing, blocking, settings));
+            settings.batchesPerCall(), settings.divergentBatchTestHook(), SequencerMetrics.get(system)::l1Gas);
+        sequencing = Optional.of(startL1Sequencing(system, l1Sequencing, blocking, settings,
+            SequencerMetrics.get(system)));
       }
       log.info("Sequencer {} started for chain {} on rollup {} (coinbase {}, L1 has batches up to {})",
           sequencerAddress, genesis.chainId(), deployment.rollup(), coinbase, onL1);
@@ -232,8 +233,12 @@ public final class Sequencer {
 
       @Override
       public CompletionStage<Admission> submit(byte[] raw) {
-        return AskPattern.ask(actor, r -> new BatchSequencer.SubmitTransaction(raw, r), settings.rpcTimeout(),
-            system.scheduler());
+        return AskPattern.<BatchSequencer.Command, Admission>ask(actor,
+                r -> new BatchSequencer.SubmitTransaction(raw, r), settings.rpcTimeout(), system.scheduler())
+            .thenApply(admission -> {
+              SequencerMetrics.get(system).admission(admission);
+              return admission;
+            });
       }
 
       @Override
@@ -291,12 +296,12 @@ public final class Sequencer {
 
   /** Every interval, sequences closed batches until L1 has them all; any failure restarts it with backoff. */
   private static UniqueKillSwitch startL1Sequencing(ActorSystem<?> system, L1Sequencing l1Sequencing,
-      Executor blocking, SequencerSettings settings) {
+      Executor blocking, SequencerSettings settings, SequencerMetrics metrics) {
     // the failure is logged once, in one line, by sequenceUntilIdle; the restart itself is a detail
     RestartSettings restart = RestartSettings.create(settings.retryMinBackoff(), settings.retryMaxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     return RestartSource.withBackoff(restart, () -> Source.tick(Duration.ZERO, settings.l1Interval(), Tick.TICK)
-            .mapAsync(1, t -> CompletableFuture.runAsync(() -> sequenceUntilIdle(l1Sequencing, settings), blocking)))
+            .mapAsync(1, t -> CompletableFuture.runAsync(() -> sequenceUntilIdle(l1Sequencing, settings, metrics), blocking)))
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);
@@ -307,13 +312,15 @@ public final class Sequencer {
    * interval, so a drop is noticed within one; after an interval without progress the run ends
    * and the next tick goes on, so that a stop is not held up by a slow L1.
    */
-  private static void sequenceUntilIdle(L1Sequencing l1Sequencing, SequencerSettings settings) {
+  private static void sequenceUntilIdle(L1Sequencing l1Sequencing, SequencerSettings settings,
+      SequencerMetrics metrics) {
     long deadline = System.nanoTime() + settings.l1Interval().toNanos();
     try {
       while (true) {
         L1Sequencing.Step step = l1Sequencing.step();
         if (step instanceof L1Sequencing.Idle) return;
-        if (step instanceof L1Sequencing.Sequenced) {
+        if (step instanceof L1Sequencing.Sequenced sequenced) {
+          metrics.sequenced(sequenced.last() - sequenced.first() + 1);
           deadline = System.nanoTime() + settings.l1Interval().toNanos();
         } else if (System.nanoTime() > deadline) {
           return;

@@ -81,10 +81,15 @@ public final class Devnet implements AutoCloseable {
     out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort());
 
     int nodePort = cli.getInt("zkchain.http.port");
-    node = ZkChainNode.start(roleConfig(flags, configFile, "node", dir, nodePort, rollupFile,
+    Map<String, Object> nodeFlags = new HashMap<>(flags);
+    nodeFlags.put("zkchain.rpc.enabled", true);
+    nodeFlags.put("zkchain.rpc.sequencer-url", sequencer.rpcUrl());
+    node = ZkChainNode.start(roleConfig(nodeFlags, configFile, "node", dir, nodePort, rollupFile,
         List.of(sequencer.feedUrl())));
     running.add(node);
     out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed");
+    String rpc = node.rpcUrl().orElseThrow();
+    out.println("node JSON-RPC:   " + rpc + " (WebSocket " + rpc.replace("http", "ws") + ")");
 
     load = LoadGenerator.start(sequencer.rpcUrl(), LOAD_KEYS.stream().map(DevKeys::key).toList(),
         cli.getDouble("zkchain.devnet.transfers-per-second"));

@@ -1,12 +1,23 @@
 package zkchain.http;
 
 import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.extractWebSocketUpgrade;
 import static akka.http.javadsl.server.Directives.extractMaterializer;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.post;
 import static akka.http.javadsl.server.Directives.withoutSizeLimit;
 
+import akka.NotUsed;
+import akka.japi.Pair;
+import akka.stream.BoundedSourceQueue;
+import akka.stream.QueueOfferResult;
+import akka.stream.javadsl.Flow;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import akka.http.javadsl.model.ws.Message;
+import akka.http.javadsl.model.ws.TextMessage;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpEntity;
@@ -57,9 +68,18 @@ public final class JsonRpc {
     CompletionStage<JsonNode> call(String method, Params params, Session session);
   }
 
-  /** Where a call came from: a WebSocket connection can push answers of its own (subscriptions). */
+  /**
+   * Where a call came from: a WebSocket connection, which can be sent messages of the methods'
+   * own (subscriptions) and tells when it closes; {@link #HTTP} (null) for a POST.
+   */
   public interface Session {
     Session HTTP = null;
+
+    /** Sends a message on the connection; false when it is closed or its buffer is full. */
+    boolean push(String message);
+
+    /** Runs {@code hook} once when the connection closes. */
+    void onClose(Runnable hook);
   }
 
   /** An error answer, thrown from a method and turned into the response's error member. */
@@ -108,8 +128,16 @@ public final class JsonRpc {
     return limits;
   }
 
-  /** POST with the request as the body, whatever the path: the answer or 204 for notifications only. */
+  /**
+   * A WebSocket upgrade (each text message a request, each answer a text message) or a POST with
+   * the request as the body (the answer, or 204 for notifications only), whatever the path.
+   */
   public Route route() {
+    return concat(extractWebSocketUpgrade(upgrade -> extractMaterializer(mat ->
+        complete(upgrade.handleMessagesWith(webSocket(mat))))), httpRoute());
+  }
+
+  private Route httpRoute() {
     return post(() -> withoutSizeLimit(() -> extractMaterializer(mat -> extractRequestEntity(entity ->
         onSuccess(body(entity, mat).thenCompose(b -> b.isPresent() ? handle(b.get(), Session.HTTP)
                 : done(error(NullNode.instance, INVALID_REQUEST,
@@ -117,6 +145,83 @@ public final class JsonRpc {
             answer -> answer.isPresent()
                 ? complete(StatusCodes.OK, HttpEntities.create(ContentTypes.APPLICATION_JSON, answer.get()))
                 : complete(StatusCodes.NO_CONTENT))))));
+  }
+
+  /** One connection: requests in order, answers and pushed messages through one bounded buffer. */
+  private Flow<Message, Message, NotUsed> webSocket(Materializer mat) {
+    Pair<BoundedSourceQueue<Message>, Source<Message, NotUsed>> out = Source.<Message>queue(WS_BUFFER)
+        .preMaterialize(mat);
+    WebSocketSession session = new WebSocketSession(out.first());
+    Sink<Message, NotUsed> in = Flow.<Message>create()
+        .mapAsync(1, message -> text(message, mat))
+        .mapAsync(1, text -> text.isPresent() ? handle(text.get(), session)
+            : done(error(NullNode.instance, INVALID_REQUEST, "a request is one text message of at most "
+                + limits.maxBodyBytes() + " bytes", null)))
+        .to(Sink.foreach(answer -> answer.ifPresent(session::push)));
+    Source<Message, NotUsed> outgoing = out.second().watchTermination((notUsed, done) -> {
+      done.whenComplete((d, e) -> session.closed());
+      return notUsed;
+    });
+    return Flow.fromSinkAndSourceCoupled(in, outgoing);
+  }
+
+  private CompletionStage<Optional<String>> text(Message message, Materializer mat) {
+    if (!message.isText()) {
+      message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat);
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    TextMessage text = message.asTextMessage();
+    if (text.isStrict()) {
+      String t = text.getStrictText();
+      return CompletableFuture.completedFuture(t.length() > limits.maxBodyBytes() ? Optional.empty() : Optional.of(t));
+    }
+    return text.getStreamedText().limitWeighted(limits.maxBodyBytes(), t -> (long) t.length())
+        .runFold(new StringBuilder(), StringBuilder::append, mat)
+        .thenApply(b -> Optional.of(b.toString()))
+        .exceptionally(e -> Optional.empty());
+  }
+
+  private static final int WS_BUFFER = 1024;
+
+  private static final class WebSocketSession implements Session {
+    private final BoundedSourceQueue<Message> queue;
+    private final List<Runnable> hooks = new ArrayList<>();
+    private boolean closed;
+
+    WebSocketSession(BoundedSourceQueue<Message> queue) {
+      this.queue = queue;
+    }
+
+    @Override
+    public boolean push(String message) {
+      QueueOfferResult result = queue.offer(TextMessage.create(message));
+      if (result == QueueOfferResult.dropped()) {
+        log.warn("a JSON-RPC WebSocket client reads too slowly: {} messages wait; closing it", WS_BUFFER);
+        queue.fail(new IllegalStateException("client too slow"));
+        return false;
+      }
+      return result == QueueOfferResult.enqueued();
+    }
+
+    @Override
+    public void onClose(Runnable hook) {
+      boolean runNow;
+      synchronized (this) {
+        runNow = closed;
+        if (!closed) hooks.add(hook);
+      }
+      if (runNow) hook.run();
+    }
+
+    void closed() {
+      List<Runnable> run;
+      synchronized (this) {
+        closed = true;
+        run = List.copyOf(hooks);
+        hooks.clear();
+      }
+      run.forEach(Runnable::run);
+    }
   }
 
   /** The body as text, or empty when it is larger than the cap (read no further than the cap). */

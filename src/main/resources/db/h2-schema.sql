@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS sequencer_l1_tx (
   first_batch BIGINT NOT NULL,
   last_batch BIGINT NOT NULL
 );
--- Block hashes of the L2 chain (PROTOCOL.md §8; zkchain.execution.JdbcBlockHashes), computed once
+-- Block hashes of the L2 chain (PROTOCOL.md §8, zkchain.execution.JdbcBlockHashes), computed once
 -- per batch version: batch number and accInputHash fix the block.
 CREATE TABLE IF NOT EXISTS l2_block (
   number BIGINT NOT NULL,
@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS l2_block (
 );
 CREATE INDEX IF NOT EXISTS l2_block_hash_idx ON l2_block (hash);
 -- The transaction index (zkchain.batch.TransactionIndex): every transaction a version of a batch
--- carried, by hash, with its position in the batch. A node's is a projection of its journal; the
+-- carried, by hash, with its position in the batch. A node's is a projection of its journal, the
 -- sequencer's is written with each closed batch.
 CREATE TABLE IF NOT EXISTS l2_transaction (
   hash VARBINARY NOT NULL,

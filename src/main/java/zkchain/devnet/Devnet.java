@@ -61,7 +61,8 @@ public final class Devnet implements AutoCloseable {
     clear(dir);
     Files.createDirectories(dir);
 
-    anvil = Anvil.start("--block-time", "1");
+    // finalized = head - 2 blocks (anvil: two epochs), so the finalized tag moves within seconds
+    anvil = Anvil.start("--block-time", "1", "--slots-in-an-epoch", "1");
     running.add(anvil);
     out.println("L1 (anvil):      " + anvil.url());
 

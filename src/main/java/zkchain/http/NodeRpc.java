@@ -96,7 +96,7 @@ public final class NodeRpc implements JsonRpc.Methods {
     this.system = system;
     this.rollup = rollup;
     this.dataSource = dataSource;
-    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.rpc.dispatcher"));
     this.journal = new BatchJournal(system);
     this.settings = settings;
     this.l1 = l1;

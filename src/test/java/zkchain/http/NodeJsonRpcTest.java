@@ -139,7 +139,10 @@ class NodeJsonRpcTest {
         .send().getBlock();
     assertEquals(receipt.getBlockHash(), block.getHash());
     assertTrue(block.getTransactions().stream().anyMatch(t -> t.get().equals(receipt.getTransactionHash())));
-    var tx = sequencer.ethGetTransactionByHash(receipt.getTransactionHash()).send().getTransaction().orElseThrow();
+    JsonNode raw = call(sequencerRpc, "eth_getTransactionByHash", receipt.getTransactionHash());
+    var answer = sequencer.ethGetTransactionByHash(receipt.getTransactionHash()).send();
+    var tx = answer.getTransaction().orElseThrow(() -> new AssertionError("web3j read no transaction from "
+        + raw + (answer.hasError() ? ", error " + answer.getError().getMessage() : "")));
     assertEquals(SENDERS.get(0).getAddress(), tx.getFrom());
 
     JsonNode ethers = script("send", sequencerRpc, key(SENDERS.get(1)), recipient(2), "777");

@@ -141,7 +141,12 @@ public final class JsonRpc {
     return post(() -> withoutSizeLimit(() -> extractMaterializer(mat -> extractRequestEntity(entity ->
         onSuccess(body(entity, mat).thenCompose(b -> b.isPresent() ? handle(b.get(), Session.HTTP)
                 : done(error(NullNode.instance, INVALID_REQUEST,
-                    "request body exceeds " + limits.maxBodyBytes() + " bytes", null))),
+                    "request body exceeds " + limits.maxBodyBytes() + " bytes", null)))
+                .exceptionally(e -> {
+                  Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                  return Optional.of(error(NullNode.instance, cause instanceof RpcError r ? r.code : INTERNAL_ERROR,
+                      cause.getMessage(), null).toString());
+                }),
             answer -> answer.isPresent()
                 ? complete(StatusCodes.OK, HttpEntities.create(ContentTypes.APPLICATION_JSON, answer.get()))
                 : complete(StatusCodes.NO_CONTENT))))));
@@ -233,7 +238,13 @@ public final class JsonRpc {
     }
     return entity.withSizeLimit(limits.maxBodyBytes()).toStrict(limits.bodyTimeout().toMillis(), mat)
         .thenApply(strict -> Optional.of(strict.getData().decodeString(StandardCharsets.UTF_8)))
-        .exceptionally(e -> Optional.empty());
+        .exceptionally(e -> {
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof akka.http.scaladsl.model.EntityStreamSizeException) return Optional.empty();
+          // not the cap: the client went away or was too slow; the answer will likely not reach it either
+          log.info("a JSON-RPC request body could not be read: {}", cause.toString());
+          throw new RpcError(INVALID_REQUEST, "the request body could not be read: " + cause.getMessage());
+        });
   }
 
   /** The response for a request text; empty when it held only notifications. Never fails. */

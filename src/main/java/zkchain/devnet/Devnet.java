@@ -61,7 +61,8 @@ public final class Devnet implements AutoCloseable {
     clear(dir);
     Files.createDirectories(dir);
 
-    anvil = Anvil.start("--block-time", "1");
+    // finalized = head - 2 blocks (anvil: two epochs), so the finalized tag moves within seconds
+    anvil = Anvil.start("--block-time", "1", "--slots-in-an-epoch", "1");
     running.add(anvil);
     out.println("L1 (anvil):      " + anvil.url());
 
@@ -81,10 +82,15 @@ public final class Devnet implements AutoCloseable {
     out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort());
 
     int nodePort = cli.getInt("zkchain.http.port");
-    node = ZkChainNode.start(roleConfig(flags, configFile, "node", dir, nodePort, rollupFile,
+    Map<String, Object> nodeFlags = new HashMap<>(flags);
+    nodeFlags.put("zkchain.rpc.enabled", true);
+    nodeFlags.put("zkchain.rpc.sequencer-url", sequencer.rpcUrl());
+    node = ZkChainNode.start(roleConfig(nodeFlags, configFile, "node", dir, nodePort, rollupFile,
         List.of(sequencer.feedUrl())));
     running.add(node);
     out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed");
+    String rpc = node.rpcUrl().orElseThrow();
+    out.println("node JSON-RPC:   " + rpc + " (WebSocket " + rpc.replace("http", "ws") + ")");
 
     load = LoadGenerator.start(sequencer.rpcUrl(), LOAD_KEYS.stream().map(DevKeys::key).toList(),
         cli.getDouble("zkchain.devnet.transfers-per-second"));

@@ -25,10 +25,12 @@ import zkchain.runtime.Rollup;
 public final class ZkChainNode implements AutoCloseable {
   private final RoleProcess process;
   private final AtomicReference<L1Status> ingestHere;
+  private final NodeJsonRpc rpc;
 
-  private ZkChainNode(RoleProcess process, AtomicReference<L1Status> ingestHere) {
+  private ZkChainNode(RoleProcess process, AtomicReference<L1Status> ingestHere, NodeJsonRpc rpc) {
     this.process = process;
     this.ingestHere = ingestHere;
+    this.rpc = rpc;
   }
 
   /** Starts a node on a resolved configuration (see {@link zkchain.runtime.Configuration#load}). */
@@ -57,17 +59,20 @@ public final class ZkChainNode implements AutoCloseable {
             + "against the rollup's trusted sequencer and chain id");
       }
       process.serve(RoleProcess.Serving.of(null, Map::of, () -> {}));
-      return new ZkChainNode(process, ingestHere);
+      return new ZkChainNode(process, ingestHere, null);
     }
     Rollup rollup = process.rollup(full.getInt("zkchain.execution.trie-cache-nodes"));
     JdbcFeedLog feedLog = new JdbcFeedLog(process.dataSource(),
         system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher")), full,
         new JournalTransactions(system));
     IngestView ingest = new IngestView(system, Ingest.init(system, rollup, feedLog, ingestHere), ingestHere);
+    NodeJsonRpc rpc = NodeJsonRpc.startIfEnabled(system, rollup, process.dataSource(), ingest::lastL1);
     // The ingest stops with the actor system: coordinated shutdown hands it over, or stops it.
     process.serve(new RoleProcess.Serving(new FeedServer(system, feedLog, FeedServer.Settings.from(full)).route(),
-        ingest::sections, ingest::checks, () -> {}));
-    return new ZkChainNode(process, ingestHere);
+        ingest::sections, ingest::checks, () -> {
+          if (rpc != null) rpc.close();
+        }));
+    return new ZkChainNode(process, ingestHere, rpc);
   }
 
   public ActorSystem<Void> system() {
@@ -77,6 +82,11 @@ public final class ZkChainNode implements AutoCloseable {
   /** How the L1 derivation is doing while the ingest runs on this member; empty otherwise (or without L1). */
   public Optional<L1Status.Snapshot> l1() {
     return Optional.ofNullable(ingestHere.get()).map(L1Status::snapshot);
+  }
+
+  /** The JSON-RPC URL (http://host:port; ws:// on the same port), when zkchain.rpc is enabled. */
+  public Optional<String> rpcUrl() {
+    return Optional.ofNullable(rpc).map(NodeJsonRpc::url);
   }
 
   public int httpPort() {

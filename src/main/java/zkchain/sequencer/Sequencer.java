@@ -37,9 +37,12 @@ import org.web3j.protocol.core.DefaultBlockParameterName;
 import zkchain.execution.Account;
 import zkchain.execution.CachingNodeStore;
 import zkchain.execution.Genesis;
+import zkchain.execution.JdbcBlockHashes;
 import zkchain.execution.JdbcNodeStore;
+import zkchain.execution.L2Chain;
 import zkchain.execution.NodeStore;
 import zkchain.feed.FeedLog;
+import zkchain.http.JsonRpc;
 import zkchain.infra.L1Client;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Sender;
@@ -77,11 +80,16 @@ public final class Sequencer {
   private final Optional<UniqueKillSwitch> l1Sequencing;
   private final CompletableFuture<Done> stopped = new CompletableFuture<>();
   private volatile CompletionStage<ServerBinding> binding;
+  private final L2Chain chain;
+  private final DataSource dataSource;
 
   private Sequencer(ActorSystem<?> system, SequencerSettings settings, ActorRef<BatchSequencer.Command> actor,
       SequencerBatchStore batches, Executor blocking, long chainId, Address sequencerAddress, Address coinbase,
-      Web3j l1, UniqueKillSwitch l1Clock, Optional<UniqueKillSwitch> l1Sequencing) {
+      Web3j l1, UniqueKillSwitch l1Clock, Optional<UniqueKillSwitch> l1Sequencing, L2Chain chain,
+      DataSource dataSource) {
     this.system = system;
+    this.chain = chain;
+    this.dataSource = dataSource;
     this.settings = settings;
     this.actor = actor;
     this.batches = batches;
@@ -180,8 +188,10 @@ public final class Sequencer {
       }
       log.info("Sequencer {} started for chain {} on rollup {} (coinbase {}, L1 has batches up to {})",
           sequencerAddress, genesis.chainId(), deployment.rollup(), coinbase, onL1);
+      L2Chain l2Chain = new L2Chain(n -> batches.get(n).map(m -> new L2Chain.Entry(m.batch(), m.stateRoot(),
+          m.accInputHash())), store, genesis.chainConfig(), genesisRoot, new JdbcBlockHashes(dataSource));
       return new Sequencer(system, settings, actor, batches, blocking, genesis.chainId(), sequencerAddress, coinbase,
-          web3j, clock, sequencing);
+          web3j, clock, sequencing, l2Chain, dataSource);
     } catch (RuntimeException e) {
       web3j.shutdown();
       throw e;
@@ -223,9 +233,32 @@ public final class Sequencer {
     return coinbase;
   }
 
-  /** POST / JSON-RPC 2.0: eth_sendRawTransaction, eth_chainId, eth_getTransactionCount, eth_blockNumber, … */
+  /** The closed batches as the blocks of PROTOCOL.md §8. */
+  public L2Chain chain() {
+    return chain;
+  }
+
+  /**
+   * POST JSON-RPC 2.0: eth_sendRawTransaction, eth_chainId, eth_getTransactionCount, eth_blockNumber,
+   * eth_getTransactionReceipt, …
+   */
   public Route rpcRoute() {
-    return new JsonRpc(new JsonRpc.Backend() {
+    return new JsonRpc(new SequencerRpc(new SequencerRpc.Backend() {
+      @Override
+      public L2Chain chain() {
+        return chain;
+      }
+
+      @Override
+      public DataSource dataSource() {
+        return dataSource;
+      }
+
+      @Override
+      public Executor blocking() {
+        return blocking;
+      }
+
       @Override
       public long chainId() {
         return chainId;
@@ -251,7 +284,7 @@ public final class Sequencer {
       public CompletionStage<SequencerHead> head() {
         return Sequencer.this.head();
       }
-    }).route();
+    }), JsonRpc.Limits.DEFAULT).route();
   }
 
   /** Serves {@link #rpcRoute()} on zkchain.sequencer.rpc.interface and port (0 picks a free port). */

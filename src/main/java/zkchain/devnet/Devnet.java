@@ -74,12 +74,14 @@ public final class Devnet implements AutoCloseable {
 
     sequencer = SequencerRole.start(roleConfig(flags, configFile, "sequencer", dir, 0, rollupFile, List.of()));
     running.add(sequencer);
-    out.println("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl());
+    out.println("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl()
+        + ", metrics http://127.0.0.1:" + sequencer.process().httpPort() + "/metrics");
 
     AggregatorRole aggregator = AggregatorRole.start(roleConfig(flags, configFile, "aggregator", dir, 0, rollupFile,
         List.of()));
     running.add(aggregator);
-    out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort());
+    out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort()
+        + ", metrics http://127.0.0.1:" + aggregator.process().httpPort() + "/metrics");
 
     int nodePort = cli.getInt("zkchain.http.port");
     Map<String, Object> nodeFlags = new HashMap<>(flags);
@@ -88,7 +90,8 @@ public final class Devnet implements AutoCloseable {
     node = ZkChainNode.start(roleConfig(nodeFlags, configFile, "node", dir, nodePort, rollupFile,
         List.of(sequencer.feedUrl())));
     running.add(node);
-    out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed");
+    out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed"
+        + ", metrics " + node.httpUrl() + "/metrics");
     String rpc = node.rpcUrl().orElseThrow();
     out.println("node JSON-RPC:   " + rpc + " (WebSocket " + rpc.replace("http", "ws") + ")");
 

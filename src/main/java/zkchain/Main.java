@@ -53,7 +53,9 @@ public final class Main {
         --cluster-port P   (node) its cluster port (default 25520)
         --seed-nodes H:P[,H:P]  (node) members to join (their cluster host:port); every member of a
                            cluster uses the same PostgreSQL database; without: a cluster of one
-        --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8123)
+        --rpc-port P       (sequencer) JSON-RPC port for wallets (default 8123); (node, devnet)
+                           turns on the node's Ethereum JSON-RPC, HTTP and WebSocket (default 8124)
+        --sequencer-rpc URL  (node) the sequencer's JSON-RPC, where eth_sendRawTransaction is relayed
         --out FILE         (deploy-l1) where to write the deployment file
         --verify           (replay) check every root (the default)
         --rebuild-state    (replay) write the recomputed trie into a fresh node store
@@ -210,7 +212,15 @@ public final class Main {
         case "--l1" -> overrides.put("zkchain.l1.url", value);
         case "--rollup" -> overrides.put("zkchain.l1.rollup-file", value);
         case "--feed" -> overrides.put("zkchain.feed.client.urls", List.of(value.split(",")));
-        case "--rpc-port" -> overrides.put("zkchain.sequencer.rpc.port", port(flag, value));
+        case "--rpc-port" -> {
+          if (role.equals("sequencer")) {
+            overrides.put("zkchain.sequencer.rpc.port", port(flag, value));
+          } else {
+            overrides.put("zkchain.rpc.port", port(flag, value));
+            overrides.put("zkchain.rpc.enabled", true);
+          }
+        }
+        case "--sequencer-rpc" -> overrides.put("zkchain.rpc.sequencer-url", value);
         case "--cluster-host" -> overrides.put("akka.remote.artery.canonical.hostname", value);
         case "--cluster-port" -> overrides.put("akka.remote.artery.canonical.port", port(flag, value));
         case "--seed-nodes" -> {

@@ -91,3 +91,22 @@ CREATE TABLE IF NOT EXISTS sequencer_l1_tx (
   first_batch BIGINT NOT NULL,
   last_batch BIGINT NOT NULL
 );
+-- Block hashes of the L2 chain (PROTOCOL.md §8, zkchain.execution.JdbcBlockHashes), computed once
+-- per batch version: batch number and accInputHash fix the block.
+CREATE TABLE IF NOT EXISTS l2_block (
+  number BIGINT NOT NULL,
+  acc_input_hash VARBINARY NOT NULL,
+  hash VARBINARY NOT NULL,
+  PRIMARY KEY (number, acc_input_hash)
+);
+CREATE INDEX IF NOT EXISTS l2_block_hash_idx ON l2_block (hash);
+-- The transaction index (zkchain.batch.TransactionIndex): every transaction a version of a batch
+-- carried, by hash, with its position in the batch. A node's is a projection of its journal, the
+-- sequencer's is written with each closed batch.
+CREATE TABLE IF NOT EXISTS l2_transaction (
+  hash VARBINARY NOT NULL,
+  batch_number BIGINT NOT NULL,
+  transactions_hash VARBINARY NOT NULL,
+  batch_index INTEGER NOT NULL,
+  PRIMARY KEY (hash, batch_number, transactions_hash)
+);

@@ -48,6 +48,20 @@ class MainTest {
 
   /** Issue 9, item 1: a member's cluster address and seed nodes (the environment: ClusterMembershipTest). */
   @Test
+  void rpcPortTurnsOnTheNodesJsonRpcAndIsTheSequencersWalletPort() throws Exception {
+    var node = Main.parse(new String[] {"node", "--rpc-port", "9545", "--sequencer-rpc", "http://127.0.0.1:8123"})
+        .config();
+    assertTrue(node.getBoolean("zkchain.rpc.enabled"));
+    assertEquals(9545, node.getInt("zkchain.rpc.port"));
+    assertEquals("http://127.0.0.1:8123", node.getString("zkchain.rpc.sequencer-url"));
+    assertEquals("127.0.0.1", node.getString("zkchain.rpc.host"));
+    assertTrue(!Main.parse(new String[] {"node"}).config().getBoolean("zkchain.rpc.enabled"), "off unless asked for");
+    var sequencer = Main.parse(new String[] {"sequencer", "--rpc-port", "9123"}).config();
+    assertEquals(9123, sequencer.getInt("zkchain.sequencer.rpc.port"));
+    assertTrue(!sequencer.getBoolean("zkchain.rpc.enabled"));
+  }
+
+  @Test
   void clusterFlags() throws Exception {
     var inv = Main.parse(new String[] {"node", "--cluster-host", "10.0.0.7", "--cluster-port", "25601",
         "--seed-nodes", "10.0.0.5:25600, 10.0.0.6:25600"});

@@ -224,6 +224,7 @@ public final class Aggregator {
     AtomicReference<Status> status = new AtomicReference<>(Status.STARTING);
     AtomicReference<CompletableFuture<?>> inFlight = new AtomicReference<>(CompletableFuture.completedFuture(null));
     L1Status derivation = new L1Status();
+    derivation.observeReorgs(zkchain.infra.Metrics.get(system)::l1Reorg);
     derivation.started(deployment.rollup(), deployment.deployBlock(), deployment.trustedSequencer());
     log.info("aggregator {} for rollup {} (prover {}): verifying at most every {}, {} L1 blocks deep, {}",
         sender.address(), deployment.rollup(), "0x" + org.web3j.crypto.Keys.getAddress(keys.prover()),
@@ -258,7 +259,7 @@ public final class Aggregator {
     DerivationStream.Settings derive = new DerivationStream.Settings(settings.traversal(), settings.pollInterval(),
         settings.minBackoff(), settings.maxBackoff());
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = DerivationStream.source(system, blocking, derive,
-            new DerivationStream.L1(web3j, reading, rollup.executor(), BatchExecution.AlreadyExecuted.NONE), derivation, consumer)
+            new DerivationStream.L1(web3j, reading, rollup.executor(zkchain.infra.Metrics.get(system).execution()), BatchExecution.AlreadyExecuted.NONE), derivation, consumer)
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.ignore(), Keep.both())
         .run(system);

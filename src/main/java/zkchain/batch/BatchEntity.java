@@ -20,10 +20,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.web3j.utils.Numeric;
 import zkchain.CborSerializable;
@@ -48,9 +50,11 @@ public final class BatchEntity
     var settings = system.settings().config().getConfig("zkchain");
     int snapshotEvery = settings.getInt("batch.snapshot-every");
     int slices = settings.getInt("heads.slices");
+    var metrics = zkchain.infra.Metrics.get(system);
+    StageTimer stageTimer = (from, to, time) -> metrics.stageTime(from.label(), to.label(), time);
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> {
       long number = Long.parseLong(ctx.getEntityId());
-      return create(number, tagFor(number, slices), snapshotEvery, Clock.systemUTC());
+      return create(number, tagFor(number, slices), snapshotEvery, Clock.systemUTC(), stageTimer);
     }));
   }
 
@@ -68,8 +72,29 @@ public final class BatchEntity
   }
 
   public static Behavior<Command> create(long number, String tag, int snapshotEvery, Clock clock) {
-    return new BatchEntity(number, tag, snapshotEvery, clock);
+    return create(number, tag, snapshotEvery, clock, StageTimer.NONE);
   }
+
+  /** As above, telling {@code stageTimer} the time of each stage transition as it is persisted. */
+  public static Behavior<Command> create(long number, String tag, int snapshotEvery, Clock clock,
+                                         StageTimer stageTimer) {
+    return new BatchEntity(number, tag, snapshotEvery, clock, stageTimer);
+  }
+
+  /**
+   * Told how long a batch took from Trusted to Virtual or from Virtual to Consolidated, once, as
+   * the transition is persisted: never while the entity replays its journal, and in a cluster only
+   * on the member where the entity lives.
+   */
+  @FunctionalInterface
+  public interface StageTimer {
+    StageTimer NONE = (from, to, time) -> {};
+
+    void took(Stage from, Stage to, Duration time);
+  }
+
+  /** A timed stage transition: {@link State#lastStageTime()}. */
+  public record StageTime(Stage from, Stage to, Duration time) {}
 
   // ---------------------------------------------------------------------------------------------
   // The batch's vocabulary
@@ -78,7 +103,12 @@ public final class BatchEntity
     @JsonProperty("none") NONE,
     @JsonProperty("trusted") TRUSTED,
     @JsonProperty("virtual") VIRTUAL,
-    @JsonProperty("consolidated") CONSOLIDATED
+    @JsonProperty("consolidated") CONSOLIDATED;
+
+    /** As JSON and metrics name it. */
+    public String label() {
+      return name().toLowerCase();
+    }
   }
 
   public enum Source {
@@ -361,6 +391,8 @@ public final class BatchEntity
   public record State(long number, Core current, List<L1Applied> l1Applied, List<Transition> history)
       implements CborSerializable {
 
+    private static final String UNDONE = "l1-reorg-undone";
+
     public static State empty(long number) {
       return new State(number, Core.EMPTY, List.of(), List.of());
     }
@@ -415,8 +447,29 @@ public final class BatchEntity
       int index = firstAppliedBy(e.blockHash());
       L1Applied undone = l1Applied.get(index);
       var next = new State(number, undone.before(), List.copyOf(l1Applied.subList(0, index)), history);
-      return next.withHistory(new Transition(e.at(), "l1-reorg-undone", stage(), undone.before().stage(),
+      return next.withHistory(new Transition(e.at(), UNDONE, stage(), undone.before().stage(),
           null, undone.l1(), List.of()));
+    }
+
+    /**
+     * When the last transition took the batch from Trusted to Virtual or from Virtual to
+     * Consolidated: the time since it entered the stage it left. An L1 reorg that undid a later
+     * stage put it back where it had been, so it is not an entry: the time counts from the
+     * transition that first brought it there. Empty for any other transition.
+     */
+    public Optional<StageTime> lastStageTime() {
+      if (history.isEmpty()) return Optional.empty();
+      Transition last = history.get(history.size() - 1);
+      boolean timed = (last.from() == Stage.TRUSTED && last.to() == Stage.VIRTUAL)
+          || (last.from() == Stage.VIRTUAL && last.to() == Stage.CONSOLIDATED);
+      if (!timed) return Optional.empty();
+      for (int i = history.size() - 2; i >= 0; i--) {
+        Transition entered = history.get(i);
+        if (entered.to() == last.from() && entered.from() != last.from() && !entered.event().equals(UNDONE)) {
+          return Optional.of(new StageTime(last.from(), last.to(), Duration.between(entered.at(), last.at())));
+        }
+      }
+      return Optional.empty();
     }
 
     /** Whether an event of this batch holds transactions with this keccak: each version its history names. */
@@ -462,13 +515,15 @@ public final class BatchEntity
   private final String tag;
   private final int snapshotEvery;
   private final Clock clock;
+  private final StageTimer stageTimer;
 
-  private BatchEntity(long number, String tag, int snapshotEvery, Clock clock) {
+  private BatchEntity(long number, String tag, int snapshotEvery, Clock clock, StageTimer stageTimer) {
     super(persistenceId(number));
     this.number = number;
     this.tag = tag;
     this.snapshotEvery = snapshotEvery;
     this.clock = clock;
+    this.stageTimer = stageTimer;
   }
 
   @Override
@@ -592,7 +647,10 @@ public final class BatchEntity
   }
 
   private ReplyEffect<Event, State> persist(Event event, ActorRef<StatusReply<State>> replyTo) {
-    return Effect().persist(event).thenReply(replyTo, StatusReply::success);
+    // thenRun runs after this persist only, never on replay: each live transition is timed once
+    return Effect().persist(event)
+        .thenRun(after -> after.lastStageTime().ifPresent(t -> stageTimer.took(t.from(), t.to(), t.time())))
+        .thenReply(replyTo, StatusReply::success);
   }
 
   private ReplyEffect<Event, State> ok(State state, ActorRef<StatusReply<State>> replyTo) {

@@ -71,19 +71,18 @@ public final class StageHeads {
   /** The projection's name in the offset store. */
   public static final String PROJECTION_NAME = "stage-heads";
 
-  /** Drops the read side: the stage rows and the projection's offsets, so it runs again from the journal's start. */
-  public static void drop(DataSource ds, Database.Kind kind) {
-    String name = "projection_name";
+  /** Drops a read side: the rows of its tables and its projection's offsets, so it runs again from the journal's start. */
+  public static void drop(DataSource ds, String projectionName, String... tables) {
     try (Connection c = ds.getConnection(); var st = c.createStatement()) {
-      st.executeUpdate("DELETE FROM batch_stage");
-      st.executeUpdate("DELETE FROM akka_projection_offset_store WHERE " + name + " = '" + PROJECTION_NAME + "'");
+      for (String table : tables) st.executeUpdate("DELETE FROM " + table);
+      st.executeUpdate("DELETE FROM akka_projection_offset_store WHERE projection_name = '" + projectionName + "'");
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot drop the stage heads read side: " + e.getMessage(), e);
+      throw new IllegalStateException("cannot drop the read side of " + projectionName + ": " + e.getMessage(), e);
     }
   }
 
   /** Whether every slice's projection has processed the last event of its tag in the journal. */
-  public static boolean caughtUp(DataSource ds, Database.Kind kind, int slices) {
+  public static boolean caughtUp(DataSource ds, String projectionName, int slices) {
     String sql = "SELECT current_offset FROM akka_projection_offset_store WHERE projection_name = ? AND projection_key = ?";
     try (Connection c = ds.getConnection()) {
       for (int i = 0; i < slices; i++) {
@@ -98,7 +97,7 @@ public final class StageHeads {
         }
         if (last == 0) continue;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setString(1, PROJECTION_NAME);
+          ps.setString(1, projectionName);
           ps.setString(2, tag);
           try (ResultSet rs = ps.executeQuery()) {
             if (!rs.next() || Long.parseLong(rs.getString(1)) < last) return false;

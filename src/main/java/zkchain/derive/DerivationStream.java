@@ -95,7 +95,7 @@ public final class DerivationStream {
               execution.view().lastVerified());
           return Source.repeat(Done.getInstance())
               .mapAsync(1, tick -> timed(status, L1Status.Stage.L1_READ, Blocking.call(blocking, traversal::next)))
-              .map(step -> sawHead(status, step))
+              .map(step -> sawHead(status, step, traversal.finalized()))
               .via(idleWait(system, settings.pollInterval()))
               .mapAsync(1, step -> timed(status, L1Status.Stage.L1_READ,
                   Blocking.call(blocking, () -> retrieval.read(step))))
@@ -126,7 +126,8 @@ public final class DerivationStream {
   }
 
   /** L1's head as the traversal saw it, before anything later in the step can fail: the lag stays true. */
-  private static L1Step sawHead(L1Status status, L1Step step) {
+  private static L1Step sawHead(L1Status status, L1Step step, long finalized) {
+    status.sawFinalized(finalized);
     if (step instanceof L1Step.Advance a) status.sawL1Head(a.head());
     if (step instanceof L1Step.Idle i) status.sawL1Head(i.head());
     return step;

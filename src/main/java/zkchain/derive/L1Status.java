@@ -46,6 +46,8 @@ public final class L1Status {
   private final Map<Stage, LongAdder> nanos = new EnumMap<>(Stage.class);
   private final LongAdder executedBatches = new LongAdder();
   private final LongAdder promotedBatches = new LongAdder();
+  private volatile long finalized;
+  private volatile java.util.function.IntConsumer reorgObserver = depth -> {};
 
   public L1Status() {
     for (Stage s : Stage.values()) nanos.put(s, new LongAdder());
@@ -53,6 +55,19 @@ public final class L1Status {
 
   public Snapshot snapshot() {
     return current.get();
+  }
+
+  /**
+   * The highest L1 block the configured finality (zkchain.l1.finality) lets derivation process, as
+   * last seen; 0 before the first step.
+   */
+  public long finalized() {
+    return finalized;
+  }
+
+  /** Told of the depth of every L1 reorg derivation undoes, as it is reported (metrics). */
+  public void observeReorgs(java.util.function.IntConsumer observer) {
+    this.reorgObserver = observer;
   }
 
   /** Seconds spent per stage since start. */
@@ -69,6 +84,7 @@ public final class L1Status {
     out.put("rollup", l1.rollup());
     out.put("head", l1.l1Head());
     out.put("processedBlock", l1.processedBlock());
+    out.put("finalized", finalized());
     out.put("lag", l1.lag());
     out.put("virtualHead", l1.virtualHead());
     out.put("verifiedHead", l1.verifiedHead());
@@ -116,6 +132,11 @@ public final class L1Status {
     update(s -> new Snapshot(true, rollup, 0, deployBlock, 0, 0, trustedSequencer, 0, 0, 0, 0, null, null, null));
   }
 
+  /** The block the finality allows derivation to process, as a step saw it. */
+  void sawFinalized(long block) {
+    finalized = Math.max(finalized, block);
+  }
+
   /** L1's head as a step saw it, before the rest of the step ran. */
   void sawL1Head(long l1Head) {
     update(s -> new Snapshot(s.enabled(), s.rollup(), Math.max(s.l1Head(), l1Head), s.processedBlock(),
@@ -130,6 +151,7 @@ public final class L1Status {
         view.lastVirtual(), view.lastVerified(), view.trustedSequencer(),
         s.reorgs() + (reorg ? 1 : 0), reorg ? reorgDepth : s.lastReorgDepth(), Math.max(s.maxReorgDepth(), reorgDepth),
         s.refusedCommands(), s.lastError(), s.lastErrorAt(), s.halted()));
+    if (reorg) reorgObserver.accept(reorgDepth);
   }
 
   /** The consumer refused what a step meant (a batch entity said why); counted, never stopping derivation. */

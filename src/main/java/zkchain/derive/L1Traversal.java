@@ -33,6 +33,7 @@ public final class L1Traversal {
   private final ZkChainRollup rollup;
   private final Settings settings;
   private L1Chain chain;
+  private long finalized;
 
   public L1Traversal(Web3j web3j, ZkChainRollup rollup, Settings settings, L1Chain chain) {
     this.web3j = web3j;
@@ -49,6 +50,7 @@ public final class L1Traversal {
     L1Block tagged = block(DefaultBlockParameter.valueOf(settings.finality().tag()))
         .orElseThrow(() -> new IOException("L1 has no '" + settings.finality().tag() + "' block"));
     long target = settings.finality().target(tagged.number());
+    finalized = target;
     long head = settings.finality().kind() == L1Finality.Kind.LATEST ? tagged.number() : latestNumber();
     if (target <= tip.number()) return new L1Step.Idle(chain, head);
 
@@ -81,6 +83,11 @@ public final class L1Traversal {
     }
     chain = chain.extend(kept, settings.reorgWindow());
     return new L1Step.Advance(from, to, events, chain, head);
+  }
+
+  /** The highest block the finality allowed at the last step that read it (0 before). */
+  public long finalized() {
+    return finalized;
   }
 
   private L1Step reorg() throws IOException {

@@ -61,7 +61,8 @@ public final class Devnet implements AutoCloseable {
     clear(dir);
     Files.createDirectories(dir);
 
-    anvil = Anvil.start("--block-time", "1");
+    // finalized = head - 2 blocks (anvil: two epochs), so the finalized tag moves within seconds
+    anvil = Anvil.start("--block-time", "1", "--slots-in-an-epoch", "1");
     running.add(anvil);
     out.println("L1 (anvil):      " + anvil.url());
 
@@ -73,18 +74,26 @@ public final class Devnet implements AutoCloseable {
 
     sequencer = SequencerRole.start(roleConfig(flags, configFile, "sequencer", dir, 0, rollupFile, List.of()));
     running.add(sequencer);
-    out.println("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl());
+    out.println("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl()
+        + ", metrics http://127.0.0.1:" + sequencer.process().httpPort() + "/metrics");
 
     AggregatorRole aggregator = AggregatorRole.start(roleConfig(flags, configFile, "aggregator", dir, 0, rollupFile,
         List.of()));
     running.add(aggregator);
-    out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort());
+    out.println("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort()
+        + ", metrics http://127.0.0.1:" + aggregator.process().httpPort() + "/metrics");
 
     int nodePort = cli.getInt("zkchain.http.port");
-    node = ZkChainNode.start(roleConfig(flags, configFile, "node", dir, nodePort, rollupFile,
+    Map<String, Object> nodeFlags = new HashMap<>(flags);
+    nodeFlags.put("zkchain.rpc.enabled", true);
+    nodeFlags.put("zkchain.rpc.sequencer-url", sequencer.rpcUrl());
+    node = ZkChainNode.start(roleConfig(nodeFlags, configFile, "node", dir, nodePort, rollupFile,
         List.of(sequencer.feedUrl())));
     running.add(node);
-    out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed");
+    out.println("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed"
+        + ", metrics " + node.httpUrl() + "/metrics");
+    String rpc = node.rpcUrl().orElseThrow();
+    out.println("node JSON-RPC:   " + rpc + " (WebSocket " + rpc.replace("http", "ws") + ")");
 
     load = LoadGenerator.start(sequencer.rpcUrl(), LOAD_KEYS.stream().map(DevKeys::key).toList(),
         cli.getDouble("zkchain.devnet.transfers-per-second"));

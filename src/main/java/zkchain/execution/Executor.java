@@ -24,10 +24,24 @@ import zkchain.protocol.TransactionDecoder;
 public final class Executor {
   private final NodeStore store;
   private final ChainConfig chain;
+  private final Observer observer;
+
+  /** Told of every batch executed and how long its state transition took (metrics). */
+  @FunctionalInterface
+  public interface Observer {
+    Observer NONE = (result, nanos) -> {};
+
+    void executed(ExecutionResult result, long nanos);
+  }
 
   public Executor(NodeStore store, ChainConfig chain) {
+    this(store, chain, Observer.NONE);
+  }
+
+  public Executor(NodeStore store, ChainConfig chain, Observer observer) {
     this.store = store;
     this.chain = chain;
+    this.observer = observer;
   }
 
   /**
@@ -48,6 +62,13 @@ public final class Executor {
 
   /** Rules 5–7 and the transfers, in batch order, on the state at {@code parentRoot}. */
   public ExecutionResult execute(Hash32 parentRoot, Prepared prepared) {
+    long start = System.nanoTime();
+    ExecutionResult result = transition(parentRoot, prepared);
+    observer.executed(result, System.nanoTime() - start);
+    return result;
+  }
+
+  private ExecutionResult transition(Hash32 parentRoot, Prepared prepared) {
     Batch batch = prepared.batch();
     WorldState state = WorldState.open(store, parentRoot);
     if (prepared.transactions().isEmpty()) {

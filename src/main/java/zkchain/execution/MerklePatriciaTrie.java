@@ -66,6 +66,40 @@ public final class MerklePatriciaTrie {
     return Optional.empty();
   }
 
+  /**
+   * The proof of {@code key} (EIP-1186's accountProof): the RLP of every node on its path that is
+   * referred to by hash, from the root down to the leaf, or to where the path ends for an absent
+   * key. A node shorter than 32 bytes sits inside its parent's RLP and is not listed apart.
+   */
+  public List<byte[]> proof(byte[] key) {
+    List<byte[]> out = new ArrayList<>();
+    byte[] path = nibbles(key);
+    Node node = root;
+    int pos = 0;
+    boolean top = true;
+    while (node != null) {
+      if (node instanceof HashNode h) {
+        out.add(store.get(h.hash).orElseThrow(() -> new MissingNodeException(h.hash)));
+        node = h.resolve(store);
+      } else if (top || node.encoded().length >= 32) {
+        out.add(node.encoded().clone());
+      }
+      top = false;
+      if (node instanceof Leaf) {
+        break;
+      } else if (node instanceof Extension ext) {
+        if (!matchesAt(ext.path, path, pos)) break;
+        pos += ext.path.length;
+        node = ext.child;
+      } else {
+        Branch branch = (Branch) node;
+        if (pos == path.length) break;
+        node = branch.children[path[pos++]];
+      }
+    }
+    return out;
+  }
+
   /** Sets {@code key} to {@code value}; an empty value deletes the key, as in Ethereum. */
   public MerklePatriciaTrie put(byte[] key, byte[] value) {
     if (value.length == 0) return delete(key);

@@ -150,9 +150,19 @@ public final class ManagementRoutes extends AllDirectives {
             path("status", () -> get(this::status)),
             path("ready", () -> get(this::ready)),
             path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
+            path("metrics", () -> get(this::metrics)),
             extra != null ? extra : reject(),
             akkaManagement))));
   }
+
+  /** Prometheus text format; every value is read from memory. */
+  private Route metrics() {
+    return complete(HttpEntities.create(METRICS_CONTENT_TYPE,
+        zkchain.infra.Metrics.get(system).scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  private static final akka.http.javadsl.model.ContentType METRICS_CONTENT_TYPE =
+      ContentTypes.parse(zkchain.infra.Metrics.CONTENT_TYPE);
 
   /** ASCII digits only: Long.parseLong would also take "+1" and other scripts' digits. */
   private static final java.util.regex.Pattern BATCH_NUMBER = java.util.regex.Pattern.compile("[0-9]{1,19}");

@@ -69,7 +69,7 @@ final class FeedDoor implements AutoCloseable {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     FeedMetrics metrics = new FeedMetrics();
     FeedRelay relay = new FeedRelay(feedLog, metrics);
-    TrustedExecution trusted = new TrustedExecution(system, rollup.executor(), rollup.genesisRoot(), trustedChain,
+    TrustedExecution trusted = new TrustedExecution(system, rollup.executor(zkchain.infra.Metrics.get(system).execution()), rollup.genesisRoot(), trustedChain,
         () -> l1.snapshot().virtualHead());
     List<String> urls = FeedSource.Settings.urls(config);
     if (urls.isEmpty()) return new FeedDoor(relay, metrics, trusted, null);

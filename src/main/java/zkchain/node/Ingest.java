@@ -81,9 +81,11 @@ public final class Ingest {
       Doors doors = Doors.start(system, rollup, feedLog);
       Instant since = Instant.now();
       here.set(doors.l1.status());
+      NodeMetrics.get(system).ingestStarted(doors.l1.status(), doors.feed.metrics(), doors.feed.trusted());
       log.info("the ingest (L1 derivation and the feed client) runs on this member, {}", member);
       Runnable stop = () -> {
         here.set(null);
+        NodeMetrics.get(system).ingestStopped();
         doors.close();
       };
       return Behaviors.receive(Command.class)

@@ -100,6 +100,12 @@ final class IngestView {
     return sections;
   }
 
+  /** The ingest's "l1" section as it last answered; null before its first answer. */
+  Map<String, Object> lastL1() {
+    Ingest.Status status = last;
+    return status == null ? null : status.l1();
+  }
+
   /** The L1 sync has not halted, as the ingest last said: /ready fails on every member when it has. */
   List<Readiness.Check> checks() {
     Ingest.Status status = last;

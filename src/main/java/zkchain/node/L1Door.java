@@ -43,6 +43,7 @@ final class L1Door implements AutoCloseable {
     Database db = Database.get(system);
     L1PositionStore positions = new L1PositionStore(db.dataSource(), db.kind());
     L1Status status = new L1Status();
+    status.observeReorgs(zkchain.infra.Metrics.get(system)::l1Reorg);
     BatchDelivery delivery = new BatchDelivery(system, config.getInt("zkchain.l1.delivery-parallelism"),
         config.getDuration("zkchain.batch.ask-timeout"), status, trustedChain);
     String address = rollup.deployment().rollup();
@@ -58,7 +59,7 @@ final class L1Door implements AutoCloseable {
         true);
     UniqueKillSwitch ingest = DerivationStream.source(system, blocking,
             DerivationStream.Settings.from(config.getConfig("zkchain.l1")),
-            new DerivationStream.L1(web3j, ZkChainRollup.at(web3j, address), rollup.executor(), trustedChain), status, consumer)
+            new DerivationStream.L1(web3j, ZkChainRollup.at(web3j, address), rollup.executor(zkchain.infra.Metrics.get(system).execution()), trustedChain), status, consumer)
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);

@@ -27,10 +27,12 @@ public final class ZkChainNode implements AutoCloseable {
   private final AtomicReference<L1Status> ingestHere;
   private Database.LiveLock live = () -> {};
   private zkchain.state.TriePruner pruner;
+  private final NodeJsonRpc rpc;
 
-  private ZkChainNode(RoleProcess process, AtomicReference<L1Status> ingestHere) {
+  private ZkChainNode(RoleProcess process, AtomicReference<L1Status> ingestHere, NodeJsonRpc rpc) {
     this.process = process;
     this.ingestHere = ingestHere;
+    this.rpc = rpc;
   }
 
   /** Starts a node on a resolved configuration (see {@link zkchain.runtime.Configuration#load}). */
@@ -56,6 +58,7 @@ public final class ZkChainNode implements AutoCloseable {
     ActorSystem<Void> system = process.system();
     Config full = process.config();
     StageHeads.init(system);
+    NodeMetrics.get(system); // the node's metrics on /metrics, read from what it keeps
     AtomicReference<L1Status> ingestHere = new AtomicReference<>();
     if (full.getString("zkchain.l1.url").isEmpty()) {
       // The feed needs the rollup (chain id, trusted sequencer, genesis): it comes with L1.
@@ -64,7 +67,7 @@ public final class ZkChainNode implements AutoCloseable {
             + "against the rollup's trusted sequencer and chain id");
       }
       process.serve(RoleProcess.Serving.of(null, Map::of, () -> {}));
-      return new ZkChainNode(process, ingestHere);
+      return new ZkChainNode(process, ingestHere, null);
     }
     Rollup rollup = process.rollup(full.getInt("zkchain.execution.trie-cache-nodes"));
     JdbcFeedLog feedLog = new JdbcFeedLog(process.dataSource(),
@@ -74,10 +77,13 @@ public final class ZkChainNode implements AutoCloseable {
     var pruning = zkchain.state.TriePruner.Settings.from(full);
     zkchain.state.TriePruner pruner = pruning.enabled()
         ? new zkchain.state.TriePruner(system, pruning, rollup.deployment().rollup()).start() : null;
+    NodeJsonRpc rpc = NodeJsonRpc.startIfEnabled(system, rollup, process.dataSource(), ingest::lastL1);
     // The ingest stops with the actor system: coordinated shutdown hands it over, or stops it.
     process.serve(new RoleProcess.Serving(new FeedServer(system, feedLog, FeedServer.Settings.from(full)).route(),
-        ingest::sections, ingest::checks, () -> {}));
-    ZkChainNode node = new ZkChainNode(process, ingestHere);
+        ingest::sections, ingest::checks, () -> {
+          if (rpc != null) rpc.close();
+        }));
+    ZkChainNode node = new ZkChainNode(process, ingestHere, rpc);
     node.pruner = pruner;
     return node;
   }
@@ -94,6 +100,11 @@ public final class ZkChainNode implements AutoCloseable {
   /** The trie pruner, when zkchain.state.keep-roots is set. */
   public Optional<zkchain.state.TriePruner> pruner() {
     return Optional.ofNullable(pruner);
+  }
+
+  /** The JSON-RPC URL (http://host:port; ws:// on the same port), when zkchain.rpc is enabled. */
+  public Optional<String> rpcUrl() {
+    return Optional.ofNullable(rpc).map(NodeJsonRpc::url);
   }
 
   public int httpPort() {

@@ -52,4 +52,9 @@ public record Rollup(L1Deployment deployment, Genesis genesis, Hash32 genesisRoo
   public Executor executor() {
     return new Executor(store, genesis.chainConfig());
   }
+
+  /** The same, telling {@code observer} of every batch it executes (the process's metrics). */
+  public Executor executor(Executor.Observer observer) {
+    return new Executor(store, genesis.chainConfig(), observer);
+  }
 }

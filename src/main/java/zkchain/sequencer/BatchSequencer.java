@@ -254,6 +254,7 @@ public final class BatchSequencer extends AbstractBehavior<BatchSequencer.Comman
     getContext().getLog().debug("Closed batch {} at its {}: {} transactions, {} bytes, state root {}",
         batch.number(), why, open.size(), open.encodedBytes(), closed.stateRoot());
     head = SequencerHead.of(closed);
+    SequencerMetrics.get(getContext().getSystem()).closed(open.size());
     open = OpenBatch.EMPTY;
     answerUnanswered(); // durable now: in the closed batch
     waiting.removeIf(w -> {

@@ -56,9 +56,12 @@ final class L1Sequencing {
   private final String coinbase;
   private final int batchesPerCall;
   private final long divergentBatchTestHook;
+  private final java.util.function.LongConsumer gasSpent;
 
+  /** @param gasSpent told of the L1 gas each mined sequenceBatches used, reverted or not */
   L1Sequencing(L1Sender sender, ZkChainRollup rollup, SequencerBatchStore batches, String coinbase, int batchesPerCall,
-      long divergentBatchTestHook) {
+      long divergentBatchTestHook, java.util.function.LongConsumer gasSpent) {
+    this.gasSpent = gasSpent;
     this.sender = sender;
     this.rollup = rollup;
     this.batches = batches;
@@ -104,10 +107,15 @@ final class L1Sequencing {
     return new InFlight(replacement);
   }
 
+  private void spent(TransactionReceipt receipt) {
+    if (receipt.getGasUsed() != null) gasSpent.accept(receipt.getGasUsed().longValueExact());
+  }
+
   private Step mined(SequencingTransaction tx, TransactionReceipt receipt) {
     String hash = tx.signed().hash();
     if (!receipt.isStatusOK()) {
       batches.forgetInFlight();
+      spent(receipt);
       throw new L1Revert("sequenceBatches of batches " + tx.batches(), sender.revertReasonOf(tx.signed(), receipt));
     }
     RollupEvent.SequenceBatches event = receipt.getLogs().stream()
@@ -123,6 +131,7 @@ final class L1Sequencing {
           + ", the call carried batches " + tx.batches());
     }
     batches.sequenced(tx);
+    spent(receipt); // once the transaction is settled, so a step that is taken again does not count it twice
     BatchMessage last = batches.from(tx.lastBatch(), 1).get(0);
     if (!Hash32.of(event.accInputHash()).equals(last.accInputHash()) && !hookApplied(last)) {
       // L1 is authoritative (§7); the sequencer can only say so loudly

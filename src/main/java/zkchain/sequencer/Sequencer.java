@@ -37,9 +37,12 @@ import org.web3j.protocol.core.DefaultBlockParameterName;
 import zkchain.execution.Account;
 import zkchain.execution.CachingNodeStore;
 import zkchain.execution.Genesis;
+import zkchain.execution.JdbcBlockHashes;
 import zkchain.execution.JdbcNodeStore;
+import zkchain.execution.L2Chain;
 import zkchain.execution.NodeStore;
 import zkchain.feed.FeedLog;
+import zkchain.http.JsonRpc;
 import zkchain.infra.L1Client;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.L1Sender;
@@ -77,11 +80,16 @@ public final class Sequencer {
   private final Optional<UniqueKillSwitch> l1Sequencing;
   private final CompletableFuture<Done> stopped = new CompletableFuture<>();
   private volatile CompletionStage<ServerBinding> binding;
+  private final L2Chain chain;
+  private final DataSource dataSource;
 
   private Sequencer(ActorSystem<?> system, SequencerSettings settings, ActorRef<BatchSequencer.Command> actor,
       SequencerBatchStore batches, Executor blocking, long chainId, Address sequencerAddress, Address coinbase,
-      Web3j l1, UniqueKillSwitch l1Clock, Optional<UniqueKillSwitch> l1Sequencing) {
+      Web3j l1, UniqueKillSwitch l1Clock, Optional<UniqueKillSwitch> l1Sequencing, L2Chain chain,
+      DataSource dataSource) {
     this.system = system;
+    this.chain = chain;
+    this.dataSource = dataSource;
     this.settings = settings;
     this.actor = actor;
     this.batches = batches;
@@ -140,7 +148,7 @@ public final class Sequencer {
             + rollup.trustedSequencer() + ": nodes would refuse every batch it signs");
       }
       SequencerBatchStore batches = new SequencerBatchStore(dataSource);
-      BatchCloser closer = new BatchCloser(chain.executor(),
+      BatchCloser closer = new BatchCloser(chain.executor(zkchain.infra.Metrics.get(system).execution()),
           genesis.chainId(), sequencerKey.getEcKeyPair());
       SequencerHead genesisHead = SequencerHead.genesis(genesisRoot, rollup.lastTimestamp());
       SequencerHead lastClosed = batches.last().map(SequencerHead::of).orElse(genesisHead);
@@ -174,13 +182,16 @@ public final class Sequencer {
               settings.divergentBatchTestHook());
         }
         L1Sequencing l1Sequencing = new L1Sequencing(sender, rollup, batches, coinbase.hex(),
-            settings.batchesPerCall(), settings.divergentBatchTestHook());
-        sequencing = Optional.of(startL1Sequencing(system, l1Sequencing, blocking, settings));
+            settings.batchesPerCall(), settings.divergentBatchTestHook(), SequencerMetrics.get(system)::l1Gas);
+        sequencing = Optional.of(startL1Sequencing(system, l1Sequencing, blocking, settings,
+            SequencerMetrics.get(system)));
       }
       log.info("Sequencer {} started for chain {} on rollup {} (coinbase {}, L1 has batches up to {})",
           sequencerAddress, genesis.chainId(), deployment.rollup(), coinbase, onL1);
+      L2Chain l2Chain = new L2Chain(n -> batches.get(n).map(m -> new L2Chain.Entry(m.batch(), m.stateRoot(),
+          m.accInputHash())), store, genesis.chainConfig(), genesisRoot, new JdbcBlockHashes(dataSource));
       return new Sequencer(system, settings, actor, batches, blocking, genesis.chainId(), sequencerAddress, coinbase,
-          web3j, clock, sequencing);
+          web3j, clock, sequencing, l2Chain, dataSource);
     } catch (RuntimeException e) {
       web3j.shutdown();
       throw e;
@@ -222,9 +233,32 @@ public final class Sequencer {
     return coinbase;
   }
 
-  /** POST / JSON-RPC 2.0: eth_sendRawTransaction, eth_chainId, eth_getTransactionCount, eth_blockNumber, … */
+  /** The closed batches as the blocks of PROTOCOL.md §8. */
+  public L2Chain chain() {
+    return chain;
+  }
+
+  /**
+   * POST JSON-RPC 2.0: eth_sendRawTransaction, eth_chainId, eth_getTransactionCount, eth_blockNumber,
+   * eth_getTransactionReceipt, …
+   */
   public Route rpcRoute() {
-    return new JsonRpc(new JsonRpc.Backend() {
+    return new JsonRpc(new SequencerRpc(new SequencerRpc.Backend() {
+      @Override
+      public L2Chain chain() {
+        return chain;
+      }
+
+      @Override
+      public DataSource dataSource() {
+        return dataSource;
+      }
+
+      @Override
+      public Executor blocking() {
+        return blocking;
+      }
+
       @Override
       public long chainId() {
         return chainId;
@@ -232,8 +266,12 @@ public final class Sequencer {
 
       @Override
       public CompletionStage<Admission> submit(byte[] raw) {
-        return AskPattern.ask(actor, r -> new BatchSequencer.SubmitTransaction(raw, r), settings.rpcTimeout(),
-            system.scheduler());
+        return AskPattern.<BatchSequencer.Command, Admission>ask(actor,
+                r -> new BatchSequencer.SubmitTransaction(raw, r), settings.rpcTimeout(), system.scheduler())
+            .thenApply(admission -> {
+              SequencerMetrics.get(system).admission(admission);
+              return admission;
+            });
       }
 
       @Override
@@ -246,7 +284,7 @@ public final class Sequencer {
       public CompletionStage<SequencerHead> head() {
         return Sequencer.this.head();
       }
-    }).route();
+    }), JsonRpc.Limits.DEFAULT).route();
   }
 
   /** Serves {@link #rpcRoute()} on zkchain.sequencer.rpc.interface and port (0 picks a free port). */
@@ -291,12 +329,12 @@ public final class Sequencer {
 
   /** Every interval, sequences closed batches until L1 has them all; any failure restarts it with backoff. */
   private static UniqueKillSwitch startL1Sequencing(ActorSystem<?> system, L1Sequencing l1Sequencing,
-      Executor blocking, SequencerSettings settings) {
+      Executor blocking, SequencerSettings settings, SequencerMetrics metrics) {
     // the failure is logged once, in one line, by sequenceUntilIdle; the restart itself is a detail
     RestartSettings restart = RestartSettings.create(settings.retryMinBackoff(), settings.retryMaxBackoff(), 0.2)
         .withLogSettings(RestartSettings.createLogSettings(akka.event.Logging.DebugLevel()));
     return RestartSource.withBackoff(restart, () -> Source.tick(Duration.ZERO, settings.l1Interval(), Tick.TICK)
-            .mapAsync(1, t -> CompletableFuture.runAsync(() -> sequenceUntilIdle(l1Sequencing, settings), blocking)))
+            .mapAsync(1, t -> CompletableFuture.runAsync(() -> sequenceUntilIdle(l1Sequencing, settings, metrics), blocking)))
         .viaMat(KillSwitches.single(), Keep.right())
         .to(Sink.ignore())
         .run(system);
@@ -307,13 +345,15 @@ public final class Sequencer {
    * interval, so a drop is noticed within one; after an interval without progress the run ends
    * and the next tick goes on, so that a stop is not held up by a slow L1.
    */
-  private static void sequenceUntilIdle(L1Sequencing l1Sequencing, SequencerSettings settings) {
+  private static void sequenceUntilIdle(L1Sequencing l1Sequencing, SequencerSettings settings,
+      SequencerMetrics metrics) {
     long deadline = System.nanoTime() + settings.l1Interval().toNanos();
     try {
       while (true) {
         L1Sequencing.Step step = l1Sequencing.step();
         if (step instanceof L1Sequencing.Idle) return;
-        if (step instanceof L1Sequencing.Sequenced) {
+        if (step instanceof L1Sequencing.Sequenced sequenced) {
+          metrics.sequenced(sequenced.last() - sequenced.first() + 1);
           deadline = System.nanoTime() + settings.l1Interval().toNanos();
         } else if (System.nanoTime() > deadline) {
           return;

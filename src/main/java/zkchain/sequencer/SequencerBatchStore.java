@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import zkchain.execution.TransactionIndex;
 import zkchain.l1.L1Sender.SignedTransaction;
 import zkchain.protocol.FeedMessage.BatchMessage;
 import zkchain.protocol.FeedMessage;
@@ -60,6 +61,11 @@ public final class SequencerBatchStore {
   public Optional<BatchMessage> last() {
     List<BatchMessage> rows = query("SELECT message FROM sequencer_batch ORDER BY number DESC LIMIT 1");
     return rows.stream().findFirst();
+  }
+
+  /** Closed batch {@code number}, if it is closed. */
+  public Optional<BatchMessage> get(long number) {
+    return query("SELECT message FROM sequencer_batch WHERE number = ?", number).stream().findFirst();
   }
 
   /** Up to {@code limit} closed batches from {@code number} on, in order. */
@@ -151,6 +157,8 @@ public final class SequencerBatchStore {
       st.setString(3, l1TxHash);
       st.executeUpdate();
     }
+    // the same database transaction: a closed batch's transactions are found by hash at once
+    TransactionIndex.record(c, closed.batch().number(), closed.batch().transactions());
   }
 
   private static void markSequenced(Connection c, long first, long last, String l1TxHash) throws SQLException {

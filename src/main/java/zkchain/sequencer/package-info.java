@@ -1,6 +1,6 @@
 /**
  * The trusted sequencer role. A transaction's path, in file order:
- * {@link zkchain.sequencer.JsonRpc} (eth_sendRawTransaction) →
+ * {@link zkchain.sequencer.SequencerRpc} (eth_sendRawTransaction) →
  * {@link zkchain.sequencer.BatchSequencer}, the one actor that owns the
  * {@link zkchain.sequencer.PendingState} (admission by the §2 rules) and the
  * {@link zkchain.sequencer.OpenBatch}, and answers once the admission is in the

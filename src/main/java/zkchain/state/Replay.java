@@ -27,6 +27,7 @@ import javax.sql.DataSource;
 import zkchain.batch.BatchEntity;
 import zkchain.batch.JournalledBatch;
 import zkchain.batch.StageHeads;
+import zkchain.batch.TransactionIndexProjection;
 import zkchain.execution.CachingNodeStore;
 import zkchain.execution.Executor;
 import zkchain.execution.Genesis;
@@ -285,11 +286,15 @@ public final class Replay {
     private int rebuildProjections(long last) {
       int slices = system.settings().config().getInt("zkchain.heads.slices");
       StageHeads.Heads before = StageHeads.read(ds);
-      out.println("rebuilding the stage heads from the journal (read side had: " + heads(before) + ")");
-      StageHeads.drop(ds, kind);
+      out.println("rebuilding the read side from the journal: the stage heads (had " + heads(before)
+          + ") and the transaction index");
+      StageHeads.drop(ds, StageHeads.PROJECTION_NAME, "batch_stage");
+      StageHeads.drop(ds, TransactionIndexProjection.PROJECTION_NAME, "l2_transaction");
       long start = System.nanoTime();
-      StageHeads.runLocally(system);
-      while (!StageHeads.caughtUp(ds, kind, slices)) {
+      StageHeads.runLocally(system); // creates the projections' tables too
+      TransactionIndexProjection.runLocally(system);
+      while (!StageHeads.caughtUp(ds, StageHeads.PROJECTION_NAME, slices)
+          || !StageHeads.caughtUp(ds, TransactionIndexProjection.PROJECTION_NAME, slices)) {
         try {
           Thread.sleep(200);
         } catch (InterruptedException e) {

@@ -168,6 +168,9 @@ public final class Snapshot {
       zip.putNextEntry(new ZipEntry("feed_batch.bin"));
       copyOut(ds, "SELECT * FROM feed_batch WHERE number <= " + n + " ORDER BY number", zip);
       zip.closeEntry();
+      zip.putNextEntry(new ZipEntry("l2_block.bin")); // block hashes, so the new node need not compute them again
+      copyOut(ds, "SELECT * FROM l2_block WHERE number <= " + n, zip);
+      zip.closeEntry();
       zip.putNextEntry(new ZipEntry("l1_position.json"));
       zip.write(JSON.writeValueAsBytes(position));
       zip.closeEntry();
@@ -293,6 +296,7 @@ public final class Snapshot {
     copyIn(ds, "event_tag", null, entries.get("event_tag.bin"), Map.of("event_id", orderings));
     copyIn(ds, "snapshot", null, entries.get("snapshot.bin"), null);
     copyIn(ds, "feed_batch", null, entries.get("feed_batch.bin"), null);
+    copyIn(ds, "l2_block", null, entries.get("l2_block.bin"), null);
     L1Position position = JSON.readValue(entries.get("l1_position.json"), L1Position.class);
     new L1PositionStore(ds, Database.Settings.from(config).kind()).save(m.rollup(), position);
     return m;

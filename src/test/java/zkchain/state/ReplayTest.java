@@ -229,14 +229,17 @@ class ReplayTest {
 
   @Test
   @Order(4)
-  void rebuildingProjectionsEndsWithTheSameHeads() {
+  void rebuildingProjectionsEndsWithTheSameHeads() throws Exception {
     try (var ds = dataSource(config())) {
       StageHeads.Heads before = StageHeads.read(ds);
       assertEquals(new StageHeads.Heads(last, last, last, 0, null), before);
+      long indexed = count(ds, "l2_transaction");
+      assertTrue(indexed > 0);
       Run run = replay(new Replay.Options(1, 0, false, false, true));
       assertEquals(Replay.OK, run.code(), run.out() + run.err());
       assertTrue(run.out().contains("stage heads match the journal's batches"), run.out());
       assertEquals(before, StageHeads.read(ds));
+      assertEquals(indexed, count(ds, "l2_transaction"), "the transaction index, rebuilt");
     }
   }
 
@@ -348,6 +351,13 @@ class ReplayTest {
         pgNode.close();
       }
       assertEquals(Replay.OK, replay(pgConfig, Replay.Options.verifyAll()).code());
+    }
+  }
+
+  static long count(DataSource ds, String table) throws Exception {
+    try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

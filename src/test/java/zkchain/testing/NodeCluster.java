@@ -233,11 +233,14 @@ public final class NodeCluster implements AutoCloseable {
         int answering = 0;
         for (int i = 0; i < size(); i++) {
           Optional<JsonNode> s = status(i);
-          if (s.isEmpty()) continue;
+          // a member that is starting may answer /status before its ingest or heads sections exist:
+          // it counts as not answering this round (a thrown exception would end the sampler)
+          JsonNode in = s.map(j -> j.path("ingest").path("runningHere")).orElse(null);
+          JsonNode trusted = s.map(j -> j.path("heads").path("trusted")).orElse(null);
+          if (in == null || !in.isBoolean() || trusted == null || !trusted.canConvertToLong()) continue;
           answering++;
-          JsonNode in = s.get().get("ingest");
-          if (in.get("runningHere").asBoolean()) ingest.add(i);
-          head = Math.max(head, s.get().get("heads").get("trusted").asLong());
+          if (in.asBoolean()) ingest.add(i);
+          head = Math.max(head, trusted.asLong());
         }
         rounds.add(new Round(System.currentTimeMillis(), ingest, head, answering));
         try {

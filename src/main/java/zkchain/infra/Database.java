@@ -156,13 +156,7 @@ public final class Database implements Extension {
           Thread.sleep(100);
         }
       }
-      return () -> {
-        try {
-          c.close(); // ends the session, and its advisory lock with it
-        } catch (SQLException e) {
-          // the server ends the session, and the lock, when the connection is gone
-        }
-      };
+      return () -> endSession(c);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot connect to " + s.url() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -212,13 +206,7 @@ public final class Database implements Extension {
           throw new DatabaseInUse(holder);
         }
       }
-      return () -> {
-        try {
-          c.close(); // ends the session, and its advisory lock with it
-        } catch (SQLException e) {
-          // the server ends the session, and the lock, when the connection is gone
-        }
-      };
+      return () -> endSession(c);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot connect to " + s.url() + ": " + e.getMessage(), e);
     }
@@ -313,6 +301,15 @@ public final class Database implements Extension {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Closing the connection ends the session, and the advisory lock it holds with it; never throws. */
+  private static void endSession(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      // the server ends the session, and the lock, when the connection is gone
     }
   }
 }

@@ -230,7 +230,7 @@ class ReplayTest {
   @Test
   @Order(4)
   void rebuildingProjectionsEndsWithTheSameHeads() throws Exception {
-    try (var ds = dataSource(config())) {
+    try (var ds = Snapshot.pool(config())) {
       StageHeads.Heads before = StageHeads.read(ds);
       assertEquals(new StageHeads.Heads(last, last, last, 0, null), before);
       long indexed = count(ds, "l2_transaction");
@@ -246,7 +246,7 @@ class ReplayTest {
   @Test
   @Order(5)
   void rebuildingTheStateGivesEveryRootAndTheNodeSyncsOnFromIt() throws Exception {
-    try (var ds = dataSource(config())) {
+    try (var ds = Snapshot.pool(config())) {
       try (Connection c = ds.getConnection()) {
         c.createStatement().executeUpdate("DELETE FROM trie_node"); // nothing left: the journal alone rebuilds it
       }
@@ -361,13 +361,4 @@ class ReplayTest {
     }
   }
 
-  static com.zaxxer.hikari.HikariDataSource dataSource(Config config) {
-    Database.Settings s = Database.Settings.from(config);
-    var hc = new com.zaxxer.hikari.HikariConfig();
-    hc.setJdbcUrl(s.url());
-    hc.setUsername(s.user());
-    hc.setPassword(s.password());
-    hc.setMaximumPoolSize(2);
-    return new com.zaxxer.hikari.HikariDataSource(hc);
-  }
 }

@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS batch_stage (
   state_root_mismatch BOOLEAN NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batch_stage_stage_idx ON batch_stage (stage, number);
--- The L1 sync position per rollup (zkchain.node.L1PositionStore), JSON.
+-- The L1 sync position per rollup (zkchain.derive.L1PositionStore), JSON.
 CREATE TABLE IF NOT EXISTS l1_position (
   rollup VARCHAR(42) PRIMARY KEY,
   position TEXT NOT NULL

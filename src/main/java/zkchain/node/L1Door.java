@@ -13,6 +13,7 @@ import org.web3j.protocol.Web3j;
 import zkchain.derive.BatchExecution;
 import zkchain.derive.DerivationStream;
 import zkchain.derive.L1Position;
+import zkchain.derive.L1PositionStore;
 import zkchain.derive.L1Status;
 import zkchain.derive.L1Step;
 import zkchain.infra.Blocking;

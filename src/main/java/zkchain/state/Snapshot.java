@@ -45,7 +45,7 @@ import zkchain.execution.TrieNodes;
 import zkchain.infra.Database;
 import zkchain.l1.L1Deployment;
 import zkchain.l1.ZkChainRollup;
-import zkchain.node.L1PositionStore;
+import zkchain.derive.L1PositionStore;
 import zkchain.protocol.Hash32;
 
 /**

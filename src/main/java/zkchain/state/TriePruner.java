@@ -22,7 +22,7 @@ import zkchain.derive.L1Position;
 import zkchain.execution.JdbcNodeStore;
 import zkchain.execution.TrieNodes;
 import zkchain.infra.Database;
-import zkchain.node.L1PositionStore;
+import zkchain.derive.L1PositionStore;
 import zkchain.protocol.Hash32;
 
 /**

@@ -1,4 +1,4 @@
-package zkchain.node;
+package zkchain.derive;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
 import javax.sql.DataSource;
-import zkchain.derive.L1Position;
 import zkchain.infra.Database;
 
 /**

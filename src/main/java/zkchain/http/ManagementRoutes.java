@@ -148,6 +148,9 @@ public final class ManagementRoutes extends AllDirectives {
                     path("events", () -> get(() -> events(number))),
                     path("replay", () -> get(() -> replay(number))))))),
             path("status", () -> get(this::status)),
+            pathSingleSlash(() -> get(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8))),
+            pathPrefix("web", () -> get(() -> getFromResourceDirectory("web"))),
+            path(akka.http.javadsl.server.PathMatchers.segment("events").slash("status"), () -> get(this::statusEvents)),
             path("ready", () -> get(this::ready)),
             path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
             path("metrics", () -> get(this::metrics)),
@@ -231,7 +234,21 @@ public final class ManagementRoutes extends AllDirectives {
    * L1 sync's own status, and the role's sections (given half a second, else marked unavailable).
    */
   private Route status() {
-    return onSuccess(extraSections(), extras -> {
+    return onSuccess(statusBody(), body -> completeOK(body, Jackson.marshaller(JSON)));
+  }
+
+  /** /status as Server-Sent Events, one every second, for the web page (no polling of every route). */
+  private Route statusEvents() {
+    var events = akka.stream.javadsl.Source.tick(Duration.ZERO, Duration.ofSeconds(1), "tick")
+        .mapAsync(1, tick -> statusBody())
+        .map(body -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(body), "status"))
+        .keepAlive(Duration.ofSeconds(10), akka.http.javadsl.model.sse.ServerSentEvent::heartbeat)
+        .mapMaterializedValue(cancellable -> akka.NotUsed.getInstance());
+    return completeOK(events, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+  }
+
+  private CompletionStage<Map<String, Object>> statusBody() {
+    return extraSections().thenApply(extras -> {
       String role = system.settings().config().getString("zkchain.role");
       LiveHeads.Reading reading = LiveHeads.get(system).reading();
       var body = new LinkedHashMap<String, Object>();
@@ -258,7 +275,7 @@ public final class ManagementRoutes extends AllDirectives {
       body.putAll(extras);
       body.put("secp256k1", zkchain.protocol.Secp256k1.backend()); // libsecp256k1, or the Bouncy Castle fallback
       body.put("cluster", cluster());
-      return completeOK(body, Jackson.marshaller(JSON));
+      return (Map<String, Object>) body;
     });
   }
 

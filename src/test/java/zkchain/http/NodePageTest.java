@@ -1,0 +1,68 @@
+package zkchain.http;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import zkchain.node.ZkChainNode;
+import zkchain.sequencer.SequencerRole;
+import zkchain.testing.Browser;
+import zkchain.testing.LocalRollup;
+
+/** Issue 12: the node's web page in a real headless Chromium, against a node on a real devnet. */
+class NodePageTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration STAGES = Duration.ofSeconds(120);
+
+  @TempDir Path dir;
+
+  @Test
+  void theHeadsOnThePageEqualStatusAndMove() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir); Browser browser = Browser.start()) {
+      SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.batch.max-transactions", 10));
+      rollup.startAggregator();
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
+      browser.open(node.httpUrl() + "/");
+      browser.await("the page's first live status", STAGES, () -> "live".equals(browser.text("#connection")));
+      long before = Long.parseLong(browser.text("#trusted"));
+
+      rollup.sendTransfers(40);
+      browser.await("the Trusted head moving on the page", STAGES, () -> Long.parseLong(browser.text("#trusted")) > before);
+      rollup.awaitSequencedAndVerified(sequencer);
+      // the node settles: then every head on the page is the one /status gives
+      browser.await("the page's heads equal to /status", STAGES, () -> {
+        JsonNode heads = status(node).get("heads");
+        return heads.get("consolidated").asLong() == heads.get("trusted").asLong()
+            && browser.text("#trusted").equals(heads.get("trusted").asText())
+            && browser.text("#virtual").equals(heads.get("virtual").asText())
+            && browser.text("#consolidated").equals(heads.get("consolidated").asText());
+      });
+      assertTrue(browser.text("#l1-head").matches("[0-9]+"), "the L1 head: " + browser.text("#l1-head"));
+      assertTrue(!browser.visible("#mismatch"), "no state root mismatch banner on a healthy node");
+      System.out.println("screenshot of the node page: " + browser.screenshot("node-page").toAbsolutePath());
+      browser.viewport(390, 844, true);
+      browser.await("the phone layout", Duration.ofSeconds(10), () -> browser.visible("#trusted"));
+      System.out.println("screenshot of the node page on a phone: " + browser.screenshot("node-page-phone").toAbsolutePath());
+    }
+  }
+
+  static JsonNode status(ZkChainNode node) {
+    try {
+      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/status")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return JSON.readTree(response.body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -70,9 +70,34 @@ function showMismatchRoots(n) {
   }).catch(() => { mismatchShown = null; });
 }
 
+// The strip: one cell per batch, coloured by stage; kept by number so a cell changes colour in place.
+function renderBatches(cells) {
+  const strip = $('strip');
+  const keep = new Set(cells.map(c => String(c.number)));
+  for (const a of [...strip.children]) if (!keep.has(a.dataset.number)) a.remove();
+  const byNumber = new Map([...strip.children].map(a => [a.dataset.number, a]));
+  let previous = null;
+  for (const c of cells) {
+    let a = byNumber.get(String(c.number));
+    if (!a) {
+      a = document.createElement('a');
+      a.dataset.number = c.number;
+      a.href = '/batches/' + c.number;
+      a.id = 'batch-' + c.number;
+      a.addEventListener('mouseenter', () => { $('cell-info').textContent = a.title; });
+      if (previous) previous.after(a); else strip.prepend(a);
+    }
+    a.className = 'cell ' + c.stage + (c.stateRootMismatch ? ' mismatch' : '');
+    a.dataset.stage = c.stage;
+    a.title = 'batch ' + c.number + ' · ' + c.stage + (c.stateRootMismatch ? ' · state root mismatch open' : '');
+    previous = a;
+  }
+}
+
 function connect() {
   const events = new EventSource('/events/status');
   events.addEventListener('status', e => { $('connection').textContent = 'live'; render(JSON.parse(e.data)); });
+  events.addEventListener('batches', e => renderBatches(JSON.parse(e.data)));
   events.onerror = () => { $('connection').textContent = 'reconnecting…'; };
 }
 connect();

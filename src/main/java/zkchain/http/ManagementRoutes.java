@@ -142,11 +142,12 @@ public final class ManagementRoutes extends AllDirectives {
     return withRequestTimeoutResponse(request -> errorResponse(StatusCodes.SERVICE_UNAVAILABLE,
             request.getUri().path() + " did not answer within the request timeout"),
         () -> handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
-            pathPrefix("batches", () -> pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
+            pathPrefix("batches", () -> concat(pathEndOrSingleSlash(() -> get(this::recentBatches)),
+                pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
                 raw -> withBatchNumber(raw, number -> concat(
                     pathEndOrSingleSlash(() -> get(() -> batch(number))),
                     path("events", () -> get(() -> events(number))),
-                    path("replay", () -> get(() -> replay(number))))))),
+                    path("replay", () -> get(() -> replay(number)))))))),
             path("status", () -> get(this::status)),
             pathSingleSlash(() -> get(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8))),
             pathPrefix("web", () -> get(() -> getFromResourceDirectory("web"))),
@@ -241,10 +242,37 @@ public final class ManagementRoutes extends AllDirectives {
   private Route statusEvents() {
     var events = akka.stream.javadsl.Source.tick(Duration.ZERO, Duration.ofSeconds(1), "tick")
         .mapAsync(1, tick -> statusBody())
-        .map(body -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(body), "status"))
+        .map(body -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(body), "status"));
+    if (isNode()) {
+      // the strip of recent batches, from the same read side as the heads
+      events = events.merge(akka.stream.javadsl.Source.tick(Duration.ofMillis(500), Duration.ofSeconds(1), "tick")
+          .mapAsync(1, tick -> zkchain.batch.RecentBatches.read(system, RECENT_BATCHES)
+              .exceptionally(e -> List.of()))
+          .map(cells -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(cells), "batches")));
+    }
+    var stream = events
         .keepAlive(Duration.ofSeconds(10), akka.http.javadsl.model.sse.ServerSentEvent::heartbeat)
         .mapMaterializedValue(cancellable -> akka.NotUsed.getInstance());
-    return completeOK(events, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+    return completeOK(stream, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+  }
+
+  /** How many batches the page's strip shows. */
+  private static final int RECENT_BATCHES = 300;
+
+  private boolean isNode() {
+    return system.settings().config().getString("zkchain.role").equals("node");
+  }
+
+  /** GET /batches: the most recent batches with their stage, oldest first (?limit=, at most 1000). */
+  private Route recentBatches() {
+    if (!isNode()) return error(StatusCodes.NOT_FOUND, "only a node keeps batches");
+    return parameterOptional("limit", limit -> {
+      int n = limit.filter(l -> l.matches("[0-9]{1,4}")).map(Integer::parseInt).orElse(RECENT_BATCHES);
+      if (limit.isPresent() && (n < 1 || n > 1000 || !limit.get().matches("[0-9]{1,4}"))) {
+        return error(StatusCodes.BAD_REQUEST, "limit must be an integer from 1 to 1000, not '" + limit.get() + "'");
+      }
+      return onSuccess(zkchain.batch.RecentBatches.read(system, n), cells -> completeOK(cells, Jackson.marshaller(JSON)));
+    });
   }
 
   private CompletionStage<Map<String, Object>> statusBody() {

@@ -56,6 +56,38 @@ class NodePageTest {
     }
   }
 
+  @Test
+  void aCellOfTheStripChangesColourWhenItsBatchBecomesVirtual() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir); Browser browser = Browser.start()) {
+      SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.batch.max-transactions", 10));
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
+      browser.open(node.httpUrl() + "/");
+      rollup.anvil().pauseMining(); // batches stay Trusted until L1 mines again
+      rollup.sendTransfers(20);
+      browser.await("a Trusted batch in the strip", STAGES, () -> browser.visible("#strip a.cell.trusted"));
+      String cell = "#" + browser.eval("document.querySelector('#strip a.cell.trusted').id");
+      String colourTrusted = colour(browser, cell);
+
+      browser.hover(cell);
+      browser.await("the hovered cell's number and stage", Duration.ofSeconds(10),
+          () -> browser.text("#cell-info").matches("batch [0-9]+ · trusted.*"));
+      rollup.anvil().mineEverySecond();
+      browser.await("the same cell Virtual", STAGES, () -> !"trusted".equals(browser.eval(
+          "document.querySelector('" + cell + "').dataset.stage")));
+      assertTrue(!colourTrusted.equals(colour(browser, cell)), "the cell's colour changed from " + colourTrusted);
+      browser.screenshot("node-page-strip");
+
+      String number = cell.substring("#batch-".length());
+      browser.click(cell);
+      browser.await("the batch page of batch " + number, STAGES,
+          () -> String.valueOf(browser.eval("location.pathname")).equals("/batches/" + number));
+    }
+  }
+
+  static String colour(Browser browser, String selector) {
+    return (String) browser.eval("getComputedStyle(document.querySelector('" + selector + "')).backgroundColor");
+  }
+
   static JsonNode status(ZkChainNode node) {
     try {
       var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/status")).build(),

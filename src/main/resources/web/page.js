@@ -64,7 +64,7 @@ let mismatchShown = null;
 function showMismatchRoots(n) {
   if (mismatchShown === n) return;
   mismatchShown = n;
-  fetch('/batches/' + n, { headers: { Accept: 'application/json' } }).then(r => r.json()).then(b => {
+  fetch('/batches/' + n, { cache: 'no-store', headers: { Accept: 'application/json' } }).then(r => r.json()).then(b => {
     const sm = b.stateRootMismatch || {};
     $('mismatch-roots').textContent = 'node\'s root ' + sm.ownRoot + ' · L1 verified ' + sm.verifiedRoot;
   }).catch(() => { mismatchShown = null; });

@@ -145,7 +145,9 @@ public final class ManagementRoutes extends AllDirectives {
             pathPrefix("batches", () -> concat(pathEndOrSingleSlash(() -> get(this::recentBatches)),
                 pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
                 raw -> withBatchNumber(raw, number -> concat(
-                    pathEndOrSingleSlash(() -> get(() -> batch(number))),
+                    pathEndOrSingleSlash(() -> get(() -> extractRequest(request -> asksForHtml(request)
+                        ? getFromResource("web/batch.html", ContentTypes.TEXT_HTML_UTF8)
+                        : batch(number)))),
                     path("events", () -> get(() -> events(number))),
                     path("replay", () -> get(() -> replay(number)))))))),
             path("status", () -> get(this::status)),
@@ -254,6 +256,11 @@ public final class ManagementRoutes extends AllDirectives {
         .keepAlive(Duration.ofSeconds(10), akka.http.javadsl.model.sse.ServerSentEvent::heartbeat)
         .mapMaterializedValue(cancellable -> akka.NotUsed.getInstance());
     return completeOK(stream, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+  }
+
+  /** A browser opening a batch asks for HTML first; every other client (no Accept, JSON, *&#47;*) gets JSON. */
+  private static boolean asksForHtml(akka.http.javadsl.model.HttpRequest request) {
+    return request.getHeader("Accept").map(h -> h.value().startsWith("text/html")).orElse(false);
   }
 
   /** How many batches the page's strip shows. */

@@ -84,6 +84,43 @@ class NodePageTest {
     }
   }
 
+  @Test
+  void theBatchPageOfATrustedReorgShowsBothVersions() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir); Browser browser = Browser.start()) {
+      // the test hook: batch 2 goes to L1 with an empty transactions list, not what the feed carried
+      SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.test-hooks.sequence-divergent-batch", 2,
+          "zkchain.sequencer.batch.max-transactions", 20));
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
+      rollup.anvil().pauseMining();
+      rollup.sendTransfers(60);
+      assertTrue(zkchain.testing.TestNodes.eventually(STAGES, () -> status(node).get("heads").get("trusted").asLong() >= 3),
+          "batches 1 to 3 Trusted from the feed");
+      rollup.anvil().mineEverySecond();
+      assertTrue(zkchain.testing.TestNodes.eventually(STAGES, () -> batchJson(node, 2).hasNonNull("trustedReorg")),
+          "batch 2's trusted reorg");
+
+      browser.open(node.httpUrl() + "/batches/2");
+      browser.await("both versions on batch 2's page", STAGES, () -> browser.visible("#reorg-card")
+          && browser.text("#reorg-trusted").contains("transactions") && browser.text("#reorg-l1").contains("transactions"));
+      assertTrue(browser.text("#reorg-fields").contains("transactions"), browser.text("#reorg-fields"));
+      assertTrue(!browser.text("#reorg-trusted").equals(browser.text("#reorg-l1")), "the two versions differ");
+      assertTrue(browser.text("#history").contains("→"), "the history timeline: " + browser.text("#history"));
+      browser.await("the journal events", Duration.ofSeconds(30), () -> browser.text("#events").contains("#1 "));
+      System.out.println("screenshot of a batch page: " + browser.screenshot("batch-page-trusted-reorg").toAbsolutePath());
+    }
+  }
+
+  /** /batches/{n} as every non-browser client gets it: JSON. */
+  static JsonNode batchJson(ZkChainNode node, long n) {
+    try {
+      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/batches/" + n))
+          .header("Accept", "*/*").build(), HttpResponse.BodyHandlers.ofString());
+      return JSON.readTree(response.body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static String colour(Browser browser, String selector) {
     return (String) browser.eval("getComputedStyle(document.querySelector('" + selector + "')).backgroundColor");
   }

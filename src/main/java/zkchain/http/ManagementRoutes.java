@@ -142,12 +142,18 @@ public final class ManagementRoutes extends AllDirectives {
     return withRequestTimeoutResponse(request -> errorResponse(StatusCodes.SERVICE_UNAVAILABLE,
             request.getUri().path() + " did not answer within the request timeout"),
         () -> handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
-            pathPrefix("batches", () -> pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
+            pathPrefix("batches", () -> concat(pathEndOrSingleSlash(() -> get(this::recentBatches)),
+                pathPrefix(akka.http.javadsl.server.PathMatchers.segment(),
                 raw -> withBatchNumber(raw, number -> concat(
-                    pathEndOrSingleSlash(() -> get(() -> batch(number))),
+                    pathEndOrSingleSlash(() -> get(() -> extractRequest(request -> asksForHtml(request)
+                        ? getFromResource("web/batch.html", ContentTypes.TEXT_HTML_UTF8)
+                        : batch(number)))),
                     path("events", () -> get(() -> events(number))),
-                    path("replay", () -> get(() -> replay(number))))))),
+                    path("replay", () -> get(() -> replay(number)))))))),
             path("status", () -> get(this::status)),
+            pathSingleSlash(() -> get(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8))),
+            pathPrefix("web", () -> get(() -> getFromResourceDirectory("web"))),
+            path(akka.http.javadsl.server.PathMatchers.segment("events").slash("status"), () -> get(this::statusEvents)),
             path("ready", () -> get(this::ready)),
             path("alive", () -> get(() -> completeOK(Map.of("alive", true), Jackson.marshaller(JSON)))),
             path("metrics", () -> get(this::metrics)),
@@ -231,7 +237,53 @@ public final class ManagementRoutes extends AllDirectives {
    * L1 sync's own status, and the role's sections (given half a second, else marked unavailable).
    */
   private Route status() {
-    return onSuccess(extraSections(), extras -> {
+    return onSuccess(statusBody(), body -> completeOK(body, Jackson.marshaller(JSON)));
+  }
+
+  /** /status as Server-Sent Events, one every second, for the web page (no polling of every route). */
+  private Route statusEvents() {
+    var events = akka.stream.javadsl.Source.tick(Duration.ZERO, Duration.ofSeconds(1), "tick")
+        .mapAsync(1, tick -> statusBody())
+        .map(body -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(body), "status"));
+    if (isNode()) {
+      // the strip of recent batches, from the same read side as the heads
+      events = events.merge(akka.stream.javadsl.Source.tick(Duration.ofMillis(500), Duration.ofSeconds(1), "tick")
+          .mapAsync(1, tick -> zkchain.batch.RecentBatches.read(system, RECENT_BATCHES)
+              .exceptionally(e -> List.of()))
+          .map(cells -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(cells), "batches")));
+    }
+    var stream = events
+        .keepAlive(Duration.ofSeconds(10), akka.http.javadsl.model.sse.ServerSentEvent::heartbeat)
+        .mapMaterializedValue(cancellable -> akka.NotUsed.getInstance());
+    return completeOK(stream, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+  }
+
+  /** A browser opening a batch asks for HTML first; every other client (no Accept, JSON, *&#47;*) gets JSON. */
+  private static boolean asksForHtml(akka.http.javadsl.model.HttpRequest request) {
+    return request.getHeader("Accept").map(h -> h.value().startsWith("text/html")).orElse(false);
+  }
+
+  /** How many batches the page's strip shows. */
+  private static final int RECENT_BATCHES = 300;
+
+  private boolean isNode() {
+    return system.settings().config().getString("zkchain.role").equals("node");
+  }
+
+  /** GET /batches: the most recent batches with their stage, oldest first (?limit=, at most 1000). */
+  private Route recentBatches() {
+    if (!isNode()) return error(StatusCodes.NOT_FOUND, "only a node keeps batches");
+    return parameterOptional("limit", limit -> {
+      int n = limit.filter(l -> l.matches("[0-9]{1,4}")).map(Integer::parseInt).orElse(RECENT_BATCHES);
+      if (limit.isPresent() && (n < 1 || n > 1000 || !limit.get().matches("[0-9]{1,4}"))) {
+        return error(StatusCodes.BAD_REQUEST, "limit must be an integer from 1 to 1000, not '" + limit.get() + "'");
+      }
+      return onSuccess(zkchain.batch.RecentBatches.read(system, n), cells -> completeOK(cells, Jackson.marshaller(JSON)));
+    });
+  }
+
+  private CompletionStage<Map<String, Object>> statusBody() {
+    return extraSections().thenApply(extras -> {
       String role = system.settings().config().getString("zkchain.role");
       LiveHeads.Reading reading = LiveHeads.get(system).reading();
       var body = new LinkedHashMap<String, Object>();
@@ -258,7 +310,7 @@ public final class ManagementRoutes extends AllDirectives {
       body.putAll(extras);
       body.put("secp256k1", zkchain.protocol.Secp256k1.backend()); // libsecp256k1, or the Bouncy Castle fallback
       body.put("cluster", cluster());
-      return completeOK(body, Jackson.marshaller(JSON));
+      return (Map<String, Object>) body;
     });
   }
 

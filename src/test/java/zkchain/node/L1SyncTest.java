@@ -204,6 +204,23 @@ class L1SyncTest {
     slowL1.close();
   }
 
+  /** Issue 12: the node's web page shows a red banner with the batch and both roots while a mismatch is open. */
+  @Test
+  void theWebPageShowsAnOpenStateRootMismatch() throws Exception {
+    l1.transfersPerBatch(2).sequence(2, 2);
+    ZkChainNode node = startNode(Map.of());
+    awaitHeads(node, 4, 0);
+    String wrongRoot = "0x" + "ee".repeat(32);
+    l1.verifyWrongRoot(2, wrongRoot);
+    try (var browser = zkchain.testing.Browser.start()) {
+      browser.open(node.httpUrl() + "/");
+      browser.await("the state root mismatch banner", SYNC_TIMEOUT, () -> browser.visible("#mismatch")
+          && browser.text("#mismatch").contains("batch 2") && browser.text("#mismatch-roots").contains(wrongRoot)
+          && browser.text("#mismatch-roots").contains(l1.root(2).hex()));
+      System.out.println("screenshot of the mismatch banner: " + browser.screenshot("node-page-mismatch").toAbsolutePath());
+    }
+  }
+
   @Test
   void aWrongVerifiedRootIsAStateRootMismatch() throws Exception {
     l1.transfersPerBatch(2).sequence(2, 2);

@@ -1,0 +1,48 @@
+package zkchain.batch;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import javax.sql.DataSource;
+import zkchain.infra.Database;
+
+/** The most recent batches with their stage, from the stage heads' {@code batch_stage} table: the web page's strip. */
+public final class RecentBatches {
+  private RecentBatches() {}
+
+  /** One batch of the strip; {@code stateRootMismatch} while one is open on it. */
+  public record Cell(long number, BatchEntity.Stage stage, boolean stateRootMismatch) {}
+
+  private static final String SQL = """
+      SELECT number, stage, state_root_mismatch FROM batch_stage ORDER BY number DESC LIMIT ?
+      """;
+
+  /** The last {@code limit} batches, oldest first, read on the blocking dispatcher. */
+  public static CompletionStage<List<Cell>> read(ActorSystem<?> system, int limit) {
+    var blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    DataSource ds = Database.get(system).dataSource();
+    return CompletableFuture.supplyAsync(() -> read(ds, limit), blocking);
+  }
+
+  public static List<Cell> read(DataSource ds, int limit) {
+    var stages = BatchEntity.Stage.values();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
+      ps.setInt(1, limit);
+      var cells = new ArrayList<Cell>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) cells.add(new Cell(rs.getLong(1), stages[rs.getShort(2)], rs.getBoolean(3)));
+      }
+      java.util.Collections.reverse(cells);
+      return cells;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the recent batches: " + e.getMessage(), e);
+    }
+  }
+}

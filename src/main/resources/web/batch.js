@@ -1,22 +1,12 @@
 'use strict';
-// A batch's story from its JSON (/batches/{n}) and its journal (/batches/{n}/events).
-const $ = id => document.getElementById(id);
+// A batch's story from its JSON (/batches/{n}), its journal (/batches/{n}/events) and its
+// transactions as re-executing it on its parent's root treats them (/batches/{n}/replay).
 const number = location.pathname.split('/').filter(Boolean)[1];
 
-function list(el, entries) {
-  el.replaceChildren(...entries.flatMap(([k, v]) => {
-    const dt = document.createElement('dt'); dt.textContent = k;
-    const dd = document.createElement('dd'); dd.textContent = v === null || v === undefined ? '–' : String(v);
-    return [dt, dd];
-  }));
-}
 const l1 = r => r ? 'L1 block ' + r.blockNumber + ' (' + r.blockHash + '), tx ' + r.transactionHash + ', log ' + r.logIndex : null;
 const data = d => d ? [['source', d.source], ['timestamp', d.timestamp + ' (' + new Date(d.timestamp * 1000).toISOString() + ')'],
   ['coinbase', d.coinbase], ['transactions', (d.transactions.length - 2) / 2 + ' bytes: ' + d.transactions.slice(0, 66)
     + (d.transactions.length > 66 ? '…' : '')]] : [['data', 'none']];
-const json = url => fetch(url, { cache: 'no-store', headers: { Accept: 'application/json' } }).then(r => r.json().then(b => {
-  if (!r.ok) throw new Error(b.error || r.statusText); return b; }));
-
 function item(el, text) { const li = document.createElement('li'); li.textContent = text; el.append(li); }
 
 json('/batches/' + number).then(b => {
@@ -45,3 +35,23 @@ json('/batches/' + number).then(b => {
 json('/batches/' + number + '/events').then(events => {
   for (const e of events) item($('events'), '#' + e.sequenceNumber + ' ' + e.time + ' ' + e.type);
 }).catch(() => item($('events'), 'no journal events'));
+
+// Each transaction applied or skipped, with the protocol's reason; the one a search named is marked.
+function cell(tr, text, cls) { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.append(td); }
+json('/batches/' + number + '/replay').then(r => {
+  const rows = r.outcomes.map(o => {
+    const tr = document.createElement('tr');
+    tr.id = 'tx-' + o.hash;
+    cell(tr, o.index); cell(tr, o.hash); cell(tr, o.outcome, 'outcome ' + o.outcome);
+    cell(tr, o.outcome === 'applied' ? o.sender + ' → ' + o.to : '', 'wide');
+    cell(tr, o.outcome === 'applied' ? o.value : o.reason + (o.detail ? ': ' + o.detail : ''));
+    return tr;
+  });
+  $('transactions').replaceChildren(...rows);
+  const skipped = r.outcomes.filter(o => o.outcome === 'skipped').length;
+  $('tx-summary').textContent = r.outcomes.length + ' transactions: ' + (r.outcomes.length - skipped) + ' applied, ' + skipped + ' skipped';
+  $('tx-note').textContent = 're-executed on the parent\'s root ' + r.parentStateRoot + ': '
+    + (r.match ? 'the same state root as recorded' : 'DIFFERS: ' + r.divergences.join('; '));
+  const wanted = location.hash.startsWith('#tx-') && document.getElementById(location.hash.slice(1).toLowerCase());
+  if (wanted) { wanted.classList.add('found'); wanted.scrollIntoView({ block: 'center' }); }
+}).catch(e => { $('tx-note').textContent = 'transactions unavailable: ' + e.message; });

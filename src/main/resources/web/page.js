@@ -1,41 +1,28 @@
 'use strict';
-// The node's /status, pushed by the node every second over Server-Sent Events (/events/status).
-const $ = id => document.getElementById(id);
-const seen = {}; // stage -> [{head, at}] to tell how long a head has stood behind the one before it
+// The node's /status and its recent batches, pushed by the node every second over Server-Sent
+// Events (/events/status); the sequencer and the aggregator push their /status and show their own section.
+const WINDOW_MS = 10 * 60 * 1000;
+const rates = []; // [timeMs, transfers/s] from the executed-transactions counter of successive statuses
+let lastCount = null;
 
-function list(el, entries) {
-  el.replaceChildren(...entries.flatMap(([k, v]) => {
-    const dt = document.createElement('dt'); dt.textContent = k;
-    const dd = document.createElement('dd'); dd.textContent = v === null || v === undefined ? '–' : String(v);
-    return [dt, dd];
-  }));
-}
-
-// When a head first reached a number: the lag in seconds of a head behind the one before it is
-// how long ago the one before it reached the number this head has not reached yet.
-function reached(stage, head) {
-  const s = seen[stage] || (seen[stage] = []);
-  if (!s.length || s[s.length - 1].head < head) s.push({ head, at: Date.now() });
-  while (s.length > 1000) s.shift();
-}
-function secondsBehind(ahead, head) {
-  const first = (seen[ahead] || []).find(r => r.head > head);
-  return first ? Math.round((Date.now() - first.at) / 1000) : 0;
-}
-function lag(id, ahead, aheadHead, head) {
+function lag(id, ahead, aheadHead, head, seconds) {
   const batches = Math.max(0, aheadHead - head);
-  $(id).textContent = batches + ' batches behind ' + ahead + (batches ? ', ' + secondsBehind(ahead, head) + ' s' : '');
+  $(id).textContent = batches + ' batches behind ' + ahead + (batches ? ', ' + seconds + ' s' : '');
 }
 
 function render(s) {
   $('role').textContent = s.role;
+  const node = s.role === 'node';
+  for (const e of document.querySelectorAll('.node-only')) e.hidden = !node;
+  if (!node) roleSection(s.role, s[s.role]);
   const h = s.heads;
   if (h) {
     $('trusted').textContent = h.trusted; $('virtual').textContent = h.virtual; $('consolidated').textContent = h.consolidated;
-    reached('trusted', h.trusted); reached('virtual', h.virtual);
-    lag('virtual-lag', 'trusted', h.trusted, h.virtual);
-    lag('consolidated-lag', 'virtual', h.virtual, h.consolidated);
+    const ls = h.lagSeconds || {};
+    lag('virtual-lag', 'trusted', h.trusted, h.virtual, ls.virtual);
+    lag('consolidated-lag', 'virtual', h.virtual, h.consolidated, ls.consolidated);
   }
+  transfersRate(s.execution);
   const l1 = s.l1 || {};
   $('l1-head').textContent = l1.head ?? '–';
   $('l1-lag').textContent = l1.lag === undefined ? '' : 'processed ' + l1.processedBlock + ', ' + l1.lag + ' blocks behind';
@@ -55,8 +42,27 @@ function render(s) {
     ['max reorg depth', l1.maxReorgDepth], ['last error', l1.lastError], ['last error at', l1.lastErrorAt], ['halted', l1.halted]]);
   const c = s.cluster || {}; const ingest = s.ingest || {};
   list($('cluster'), [['self', c.self + ' (' + c.selfStatus + ')'],
-    ...(c.members || []).map(m => ['member', m.address + ' ' + m.status]), ['ingest runs on', ingest.member]]);
+    ...(c.members || []).map(m => ['member', m.address + ' ' + m.status]), ...(node ? [['ingest runs on', ingest.member]] : [])]);
   list($('degraded'), s.degraded && s.degraded.length ? s.degraded.map(d => [d.check, d.why]) : [['ready', 'every check passes']]);
+}
+
+// The sequencer's or the aggregator's own /status section, field by field.
+function roleSection(role, section) {
+  $('role-card').hidden = false;
+  $('role-title').textContent = role[0].toUpperCase() + role.slice(1);
+  list($('role-section'), Object.entries(section || {}).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : v]));
+}
+
+// Transfers per second: the change of the executed-transactions counter between two statuses.
+function transfersRate(execution) {
+  if (!execution) return;
+  const now = Date.now();
+  if (lastCount) rates.push([now, Math.max(0, execution.transactions - lastCount.n) * 1000 / Math.max(1, now - lastCount.at)]);
+  lastCount = { n: execution.transactions, at: now };
+  while (rates.length && rates[0][0] < now - WINDOW_MS) rates.shift();
+  plot($('rate-plot'), [{ cls: 'rate', points: rates }], WINDOW_MS, 'transfers/s');
+  const last = rates.length ? rates[rates.length - 1][1] : 0;
+  $('rate-plot-note').textContent = rates.length ? 'now ' + last.toFixed(1) + ' transfers/s' : 'waiting for a second status';
 }
 
 // Both roots of the first mismatched batch, from its batch JSON, asked once per batch.
@@ -64,13 +70,23 @@ let mismatchShown = null;
 function showMismatchRoots(n) {
   if (mismatchShown === n) return;
   mismatchShown = n;
-  fetch('/batches/' + n, { cache: 'no-store', headers: { Accept: 'application/json' } }).then(r => r.json()).then(b => {
+  json('/batches/' + n).then(b => {
     const sm = b.stateRootMismatch || {};
     $('mismatch-roots').textContent = 'node\'s root ' + sm.ownRoot + ' · L1 verified ' + sm.verifiedRoot;
   }).catch(() => { mismatchShown = null; });
 }
 
-// The strip: one cell per batch, coloured by stage; kept by number so a cell changes colour in place.
+const short = h => h ? h.slice(0, 10) + '…' + h.slice(-6) : '–';
+
+function describe(c) {
+  return 'batch ' + c.number + ' · ' + c.stage + ' · state root ' + short(c.stateRoot)
+    + (c.verifiedRoot ? ' · verified ' + short(c.verifiedRoot) : '')
+    + (c.stateRootMismatch ? ' · state root mismatch open' : '')
+    + (c.trustedReorg ? ' · trusted reorg' : '') + (c.l1Undone ? ' · L1 undo' : '');
+}
+
+// The strip: one cell per batch, coloured by stage, marked where a reorg, an undo or a mismatch
+// happened; kept by number so a cell changes colour in place.
 function renderBatches(cells) {
   const strip = $('strip');
   const keep = new Set(cells.map(c => String(c.number)));
@@ -87,11 +103,25 @@ function renderBatches(cells) {
       a.addEventListener('mouseenter', () => { $('cell-info').textContent = a.title; });
       if (previous) previous.after(a); else strip.prepend(a);
     }
-    a.className = 'cell ' + c.stage + (c.stateRootMismatch ? ' mismatch' : '');
+    a.className = 'cell ' + c.stage + (c.stateRootMismatch ? ' mismatch' : '') + (c.trustedReorg ? ' reorg' : '')
+      + (c.l1Undone ? ' undone' : '');
     a.dataset.stage = c.stage;
-    a.title = 'batch ' + c.number + ' · ' + c.stage + (c.stateRootMismatch ? ' · state root mismatch open' : '');
+    a.title = describe(c);
     previous = a;
   }
+  stagePlot(cells);
+}
+
+// Seconds each recent batch took from Trusted to Virtual and from Virtual to Consolidated, by when it got there.
+function stagePlot(cells) {
+  const toVirtual = cells.filter(c => c.trustedAt && c.virtualAt).map(c => [c.virtualAt, (c.virtualAt - c.trustedAt) / 1000]);
+  const toConsolidated = cells.filter(c => c.virtualAt && c.consolidatedAt)
+    .map(c => [c.consolidatedAt, (c.consolidatedAt - c.virtualAt) / 1000]);
+  const shown = plot($('stage-plot'), [{ cls: 'virtual', points: toVirtual }, { cls: 'consolidated', points: toConsolidated }],
+    WINDOW_MS, 'seconds');
+  const median = ps => { const v = ps.map(p => p[1]).sort((a, b) => a - b); return v.length ? v[v.length >> 1].toFixed(1) + ' s' : '–'; };
+  $('stage-plot-note').textContent = shown ? 'median Trusted → Virtual ' + median(toVirtual) + ', Virtual → Consolidated '
+    + median(toConsolidated) + ' (last ' + cells.length + ' batches)' : 'no batch reached Virtual in the last 10 minutes';
 }
 
 function connect() {

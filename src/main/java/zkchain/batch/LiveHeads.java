@@ -36,13 +36,13 @@ public final class LiveHeads implements Extension {
   }
 
   /** The last successful read and when it was made (null before the first). */
-  public record Reading(StageHeads.Heads heads, Instant readAt) {}
+  public record Reading(StageHeads.Heads heads, StageHeads.Waiting waiting, Instant readAt) {}
 
   private final DataSource dataSource;
   private final Duration unreachableAfter;
   private final Instant startedAt = Instant.now();
   private final ScheduledExecutorService reader;
-  private volatile Reading last = new Reading(new StageHeads.Heads(0, 0, 0, 0, null), null);
+  private volatile Reading last = new Reading(new StageHeads.Heads(0, 0, 0, 0, null), StageHeads.Waiting.NONE, null);
   private volatile String lastError;
   private volatile Instant readingSince;
 
@@ -88,7 +88,7 @@ public final class LiveHeads implements Extension {
     readingSince = Instant.now();
     try {
       StageHeads.Heads heads = StageHeads.read(dataSource);
-      last = new Reading(heads, Instant.now());
+      last = new Reading(heads, StageHeads.readWaiting(dataSource), Instant.now());
       if (lastError != null) log.info("the database answers again; stage heads {}", heads);
       lastError = null;
     } catch (RuntimeException e) {

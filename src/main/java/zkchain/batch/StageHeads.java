@@ -120,7 +120,10 @@ public final class StageHeads {
         system);
   }
 
-  /** Writes the stage each event leaves its batch in. */
+  /**
+   * Writes the stage each event leaves its batch in, and what the web page shows of it: its roots,
+   * when it reached each stage (the event's time) and whether a trusted reorg or an L1 undo hit it.
+   */
   static final class Handler extends JdbcHandler<EventEnvelope<BatchEntity.Event>, DataSourceJdbcSession> {
     private final String upsert;
 
@@ -136,9 +139,43 @@ public final class StageHeads {
           ps.setLong(1, event.number());
           ps.setShort(2, (short) event.stageAfter().ordinal());
           ps.setBoolean(3, event.stateRootMismatchOpenAfter());
-          return ps.executeUpdate();
+          ps.executeUpdate();
         }
+        return details(c, event);
       });
+    }
+
+    private static int details(Connection c, BatchEntity.Event event) throws SQLException {
+      long at = event.at().toEpochMilli();
+      if (event instanceof BatchEntity.TrustedRecorded e) {
+        return update(c, "state_root = ?, verified_root = NULL, trusted_at = ?, virtual_at = NULL, consolidated_at = NULL",
+            e.number(), e.stateRoot(), at);
+      } else if (event instanceof BatchEntity.Virtualized e) {
+        // a batch L1 brought first is Trusted and Virtual at once
+        return update(c, "state_root = ?, trusted_at = COALESCE(trusted_at, ?), virtual_at = ?, "
+            + "trusted_reorg = trusted_reorg OR ?", e.number(), e.stateRoot(), at, at, !e.differingFields().isEmpty());
+      } else if (event instanceof BatchEntity.Consolidated e) {
+        return update(c, "verified_root = ?, consolidated_at = ?", e.number(), e.verifiedRoot(), at);
+      } else if (event instanceof BatchEntity.StateRootMismatched e) {
+        return update(c, "verified_root = ?", e.number(), e.verifiedRoot());
+      } else if (event instanceof BatchEntity.TrustedDiscarded e) {
+        return update(c, "trusted_reorg = ?, trusted_at = NULL", e.number(), true);
+      } else if (event instanceof BatchEntity.L1BlockUndone e) {
+        boolean notVirtual = e.stageAfter().compareTo(BatchEntity.Stage.VIRTUAL) < 0;
+        boolean notConsolidated = e.stageAfter().compareTo(BatchEntity.Stage.CONSOLIDATED) < 0;
+        return update(c, "l1_undone = ?" + (notVirtual ? ", virtual_at = NULL" : "")
+            + (notConsolidated ? ", consolidated_at = NULL" : "")
+            + (notConsolidated && !e.stateRootMismatchOpenAfter() ? ", verified_root = NULL" : ""), e.number(), true);
+      }
+      throw new IllegalArgumentException("no read side for " + event.getClass().getSimpleName());
+    }
+
+    private static int update(Connection c, String set, long number, Object... values) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE batch_stage SET " + set + " WHERE number = ?")) {
+        for (int i = 0; i < values.length; i++) ps.setObject(i + 1, values[i]);
+        ps.setLong(values.length + 1, number);
+        return ps.executeUpdate();
+      }
     }
   }
 
@@ -151,6 +188,37 @@ public final class StageHeads {
         (SELECT COUNT(*) FROM batch_stage WHERE state_root_mismatch),
         (SELECT MIN(number) FROM batch_stage WHERE state_root_mismatch)
       """;
+
+  /**
+   * Since when (epoch ms, the event's time) the oldest batch still waiting for the next stage has
+   * waited: the lag of the Virtual head behind the Trusted one, and of Consolidated behind Virtual,
+   * in time; null when no batch waits.
+   */
+  public record Waiting(Long forVirtualSince, Long forConsolidatedSince) {
+    public static final Waiting NONE = new Waiting(null, null);
+
+    /** Seconds from {@code since} to {@code nowMillis}, or 0 when nothing waits. */
+    public static long seconds(Long since, long nowMillis) {
+      return since == null ? 0 : Math.max(0, (nowMillis - since) / 1000);
+    }
+  }
+
+  private static final String WAITING_SQL = """
+      SELECT
+        (SELECT MIN(trusted_at) FROM batch_stage WHERE stage = 1),
+        (SELECT MIN(virtual_at) FROM batch_stage WHERE stage = 2)
+      """;
+
+  public static Waiting readWaiting(DataSource ds) {
+    try (Connection c = ds.getConnection();
+         PreparedStatement ps = c.prepareStatement(WAITING_SQL);
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return new Waiting(rs.getObject(1) == null ? null : rs.getLong(1), rs.getObject(2) == null ? null : rs.getLong(2));
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the stage times: " + e.getMessage(), e);
+    }
+  }
 
   /** Reads the heads on the blocking dispatcher. */
   public static CompletionStage<Heads> read(ActorSystem<?> system) {

@@ -151,6 +151,7 @@ public final class ManagementRoutes extends AllDirectives {
                     path("events", () -> get(() -> events(number))),
                     path("replay", () -> get(() -> replay(number)))))))),
             path("status", () -> get(this::status)),
+            path("search", () -> get(() -> parameter("q", this::search))),
             pathSingleSlash(() -> get(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8))),
             pathPrefix("web", () -> get(() -> getFromResourceDirectory("web"))),
             path(akka.http.javadsl.server.PathMatchers.segment("events").slash("status"), () -> get(this::statusEvents)),
@@ -270,6 +271,30 @@ public final class ManagementRoutes extends AllDirectives {
     return system.settings().config().getString("zkchain.role").equals("node");
   }
 
+  private volatile Search searcher;
+
+  /** GET /search?q=: the batch that a batch number, a transaction hash or an L2 block hash names. */
+  private Route search(String query) {
+    if (!isNode()) return error(StatusCodes.NOT_FOUND, "only a node keeps batches");
+    if (searcher == null) searcher = new Search(zkchain.infra.Database.get(system).dataSource());
+    var blocking = system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
+    CompletionStage<Object> found = CompletableFuture.supplyAsync(() -> {
+      try {
+        return (Object) searcher.find(query);
+      } catch (Search.Malformed e) {
+        return e;
+      }
+    }, blocking);
+    return onSuccess(found, result -> {
+      if (result instanceof Search.Malformed e) return error(StatusCodes.BAD_REQUEST, e.getMessage());
+      @SuppressWarnings("unchecked") var hit = (Optional<Search.Found>) result;
+      return hit.isEmpty()
+          ? error(StatusCodes.NOT_FOUND, "this node knows no batch, transaction or L2 block '" + query.strip()
+              + "' (transactions and blocks are indexed when the node's JSON-RPC is on: zkchain.rpc.enabled)")
+          : completeOK(hit.get(), Jackson.marshaller(JSON));
+    });
+  }
+
   /** GET /batches: the most recent batches with their stage, oldest first (?limit=, at most 1000). */
   private Route recentBatches() {
     if (!isNode()) return error(StatusCodes.NOT_FOUND, "only a node keeps batches");
@@ -299,6 +324,11 @@ public final class ManagementRoutes extends AllDirectives {
         h.put("virtual", heads.virtual());
         h.put("consolidated", heads.consolidated());
         h.put("readAt", reading.readAt());
+        // how long the oldest batch waiting for the next stage has waited, from the batches' own stage times
+        long now = System.currentTimeMillis();
+        h.put("lagSeconds", Map.of(
+            "virtual", StageHeads.Waiting.seconds(reading.waiting().forVirtualSince(), now),
+            "consolidated", StageHeads.Waiting.seconds(reading.waiting().forConsolidatedSince(), now)));
         body.put("heads", h);
         body.put("stateRootMismatch", mismatch(heads));
       }
@@ -308,6 +338,7 @@ public final class ManagementRoutes extends AllDirectives {
       database.put("problem", problem.orElse(null));
       body.put("database", database);
       body.putAll(extras);
+      body.put("execution", Map.of("transactions", zkchain.infra.Metrics.get(system).executedTransactions()));
       body.put("secp256k1", zkchain.protocol.Secp256k1.backend()); // libsecp256k1, or the Bouncy Castle fallback
       body.put("cluster", cluster());
       return (Map<String, Object>) body;

@@ -54,6 +54,7 @@ public final class Metrics implements Extension {
   private final Histogram stageSeconds;
   private final Counter l1Reorgs;
   private final Histogram l1ReorgDepth;
+  private final java.util.concurrent.atomic.LongAdder executedTransactions = new java.util.concurrent.atomic.LongAdder();
 
   private Metrics() {
     JvmMetrics.builder().register(registry);
@@ -104,6 +105,7 @@ public final class Metrics implements Extension {
 
   private void executed(ExecutionResult result, long nanos) {
     execution.observe(nanos / 1e9);
+    executedTransactions.add(result.outcomes().size());
     long applied = 0;
     for (TransactionOutcome o : result.outcomes()) {
       if (o instanceof TransactionOutcome.Skipped s) {
@@ -113,6 +115,11 @@ public final class Metrics implements Extension {
       }
     }
     if (applied > 0) transactions.labelValues("applied", "").inc(applied);
+  }
+
+  /** Transactions of the batches this process executed, applied or skipped: the web page's transfers per second. */
+  public long executedTransactions() {
+    return executedTransactions.sum();
   }
 
   /** A batch went from stage {@code from} to {@code to} (lower case, as /status names them) in {@code time}. */

@@ -5,6 +5,7 @@ import java.util.List;
 import zkchain.batch.BatchEntity;
 import zkchain.batch.JournalledBatch;
 import zkchain.execution.ExecutionResult;
+import zkchain.execution.TransactionOutcome;
 import zkchain.execution.Executor;
 import zkchain.protocol.AccInputHash;
 import zkchain.protocol.Hash32;
@@ -15,6 +16,7 @@ import zkchain.protocol.Hash32;
  * Consolidated batch that ends a verified range, the root L1 verified. Pure but for the executor's
  * node store.
  *
+ * @param outcomes what became of each of its transactions (applied, or skipped and why)
  * @param divergences what differs, in words; empty when the batch replays as journalled
  */
 public record BatchReplay(
@@ -22,8 +24,12 @@ public record BatchReplay(
     Hash32 parentRoot,
     Hash32 stateRoot,
     Hash32 accInputHash,
-    int transactions,
+    List<TransactionOutcome> outcomes,
     List<String> divergences) {
+
+  public int transactions() {
+    return outcomes.size();
+  }
 
   public long number() {
     return batch.number();
@@ -49,12 +55,12 @@ public record BatchReplay(
     if (batch.stage() == BatchEntity.Stage.CONSOLIDATED && verified != null && !verified.equals(result.stateRoot())) {
       divergences.add("state root verified on L1 " + verified.hex() + ", recomputed " + result.stateRoot().hex());
     }
-    return new BatchReplay(batch, parentRoot, result.stateRoot(), acc, result.outcomes().size(), List.copyOf(divergences));
+    return new BatchReplay(batch, parentRoot, result.stateRoot(), acc, result.outcomes(), List.copyOf(divergences));
   }
 
   /** A batch whose journal cannot even be read back into data (an event names transactions no event holds). */
   public static BatchReplay unreadable(long number, Hash32 parentRoot, String why) {
     return new BatchReplay(new JournalledBatch(number, List.of(), BatchEntity.State.empty(number), null), parentRoot,
-        null, null, 0, List.of(why));
+        null, null, List.of(), List.of(why));
   }
 }

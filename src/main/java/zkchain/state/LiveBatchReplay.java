@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import zkchain.batch.JournalledBatch;
+import zkchain.execution.TransactionOutcome;
 import zkchain.execution.Executor;
 import zkchain.execution.Genesis;
 import zkchain.execution.InMemoryNodeStore;
@@ -27,7 +28,23 @@ public final class LiveBatchReplay {
   /** The answer: whether the recomputed roots are the journalled ones, and both. */
   public record Answer(long number, String stage, boolean match, String parentStateRoot, String stateRoot,
                        String recomputedStateRoot, String accInputHash, String recomputedAccInputHash,
-                       String verifiedRoot, int transactions, List<String> divergences) {}
+                       String verifiedRoot, int transactions, List<String> divergences, List<Outcome> outcomes) {}
+
+  /**
+   * One transaction of the batch as its re-execution treated it: {@code applied}, with sender,
+   * recipient, value and fee in wei, or {@code skipped} with the protocol's reason and the detail.
+   */
+  public record Outcome(int index, String hash, String outcome, String sender, String to, String value, String fee,
+                        String reason, String detail) {
+    static Outcome of(TransactionOutcome o) {
+      if (o instanceof TransactionOutcome.Applied a) {
+        return new Outcome(a.index(), a.hash().hex(), "applied", a.sender().hex(), a.to().hex(),
+            a.value().toString(), a.fee().toString(), null, null);
+      }
+      var s = (TransactionOutcome.Skipped) o;
+      return new Outcome(s.index(), s.hash().hex(), "skipped", null, null, null, null, s.reason().word(), s.detail());
+    }
+  }
 
   /** The batch cannot be replayed here: its parent's root is gone (pruned) or its journal is inconsistent. */
   public static final class NotReplayable extends RuntimeException {
@@ -85,7 +102,8 @@ public final class LiveBatchReplay {
           Hash32 verified = batch.verifiedRoot();
           return Optional.of(new Answer(number, batch.stage().name().toLowerCase(), !r.diverges(), parentRoot.hex(),
               batch.stateRoot().hex(), r.stateRoot().hex(), batch.accInputHash().hex(), r.accInputHash().hex(),
-              verified == null ? null : verified.hex(), r.transactions(), r.divergences()));
+              verified == null ? null : verified.hex(), r.transactions(), r.divergences(),
+              r.outcomes().stream().map(Outcome::of).toList()));
         }, blocking);
   }
 }

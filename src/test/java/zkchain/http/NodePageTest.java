@@ -30,7 +30,7 @@ class NodePageTest {
   void theHeadsOnThePageEqualStatusAndMove() throws Exception {
     try (LocalRollup rollup = new LocalRollup(dir); Browser browser = Browser.start()) {
       SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.batch.max-transactions", 10));
-      rollup.startAggregator();
+      var aggregator = rollup.startAggregator();
       ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
       browser.open(node.httpUrl() + "/");
       browser.await("the page's first live status", STAGES, () -> "live".equals(browser.text("#connection")));
@@ -48,11 +48,84 @@ class NodePageTest {
             && browser.text("#consolidated").equals(heads.get("consolidated").asText());
       });
       assertTrue(browser.text("#l1-head").matches("[0-9]+"), "the L1 head: " + browser.text("#l1-head"));
+      assertTrue(browser.text("#virtual-lag").startsWith("0 batches behind trusted"), browser.text("#virtual-lag"));
+      // the plots: each batch's time to Virtual and to Consolidated, from the node's stage times, and the transfer rate
+      browser.await("dots for the batches' stage times", STAGES, () -> count(browser, "#stage-plot circle.dot.virtual") > 0
+          && count(browser, "#stage-plot circle.dot.consolidated") > 0);
+      assertTrue(browser.text("#stage-plot-note").matches("median Trusted → Virtual [0-9.]+ s, Virtual → Consolidated [0-9.]+ s.*"),
+          browser.text("#stage-plot-note"));
+      assertTrue(count(browser, "#rate-plot circle.dot.rate") > 0, "points of the transfer rate");
+      assertTrue(Double.parseDouble(String.valueOf(browser.eval("Math.max(...[...document.querySelectorAll("
+          + "'#rate-plot circle')].map(c => 180 - c.cy.baseVal.value))"))) > 18, "a rate above zero is plotted above the axis");
+      // hovering a cell gives its roots
+      browser.hover("#batch-1");
+      browser.await("batch 1's roots on hover", Duration.ofSeconds(10), () -> browser.text("#cell-info")
+          .matches("batch 1 · consolidated · state root 0x[0-9a-f]{8}…[0-9a-f]{6}( · verified 0x[0-9a-f]{8}…[0-9a-f]{6})?"));
       assertTrue(!browser.visible("#mismatch"), "no state root mismatch banner on a healthy node");
       System.out.println("screenshot of the node page: " + browser.screenshot("node-page").toAbsolutePath());
       browser.viewport(390, 844, true);
       browser.await("the phone layout", Duration.ofSeconds(10), () -> browser.visible("#trusted"));
       System.out.println("screenshot of the node page on a phone: " + browser.screenshot("node-page-phone").toAbsolutePath());
+      browser.viewport(1280, 900, false);
+
+      // the sequencer's and the aggregator's pages show their own sections, not a node's heads
+      browser.open("http://127.0.0.1:" + sequencer.process().httpPort() + "/");
+      browser.await("the sequencer's own section", STAGES, () -> browser.text("#role-title").equals("Sequencer")
+          && browser.text("#role-section").contains("lastClosedBatch"));
+      assertTrue(!browser.visible("#trusted") && !browser.visible("#strip"), "no node heads on the sequencer's page");
+      browser.screenshot("sequencer-page");
+      browser.open("http://127.0.0.1:" + aggregator.process().httpPort() + "/");
+      browser.await("the aggregator's own section", STAGES, () -> browser.text("#role-title").equals("Aggregator")
+          && !browser.text("#role-section").isEmpty());
+      browser.screenshot("aggregator-page");
+    }
+  }
+
+  @Test
+  void theSearchFindsATransactionByHashABatchByNumberAndSaysWhatItCannotFind() throws Exception {
+    try (LocalRollup rollup = new LocalRollup(dir); Browser browser = Browser.start()) {
+      SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.batch.max-transactions", 10));
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()), Map.of("zkchain.rpc.enabled", true,
+          "zkchain.rpc.port", 0, "zkchain.rpc.sequencer-url", sequencer.rpcUrl()));
+      List<String> sent = rollup.sendTransfers(25);
+      String wanted = sent.get(17);
+      assertTrue(zkchain.testing.TestNodes.eventually(STAGES, () -> zkchain.testing.TestNodes.get(
+          node.httpUrl() + "/search?q=" + wanted).status() == 200), "the transaction indexed");
+
+      browser.open(node.httpUrl() + "/");
+      browser.await("the page", STAGES, () -> "live".equals(browser.text("#connection")));
+      browser.type("#search-query", wanted);
+      browser.pressEnter();
+      browser.await("the batch page holding the transaction", STAGES,
+          () -> String.valueOf(browser.eval("location.pathname")).startsWith("/batches/")
+              && browser.visible("#tx-" + wanted + ".found"));
+      String row = browser.text("#tx-" + wanted);
+      assertTrue(row.contains("applied"), "the transaction applied: " + row);
+      assertTrue(browser.text("#tx-summary").matches("[0-9]+ transactions: [0-9]+ applied, 0 skipped"), browser.text("#tx-summary"));
+      assertTrue(browser.text("#tx-note").contains("the same state root as recorded"), browser.text("#tx-note"));
+      long batch = Long.parseLong(String.valueOf(browser.eval("location.pathname")).substring("/batches/".length()));
+      assertTrue(zkchain.testing.TestNodes.get(node.httpUrl() + "/batches/" + batch + "/replay").body().contains(wanted),
+          "batch " + batch + " holds the transaction");
+      System.out.println("screenshot of a search result: " + browser.screenshot("search-transaction").toAbsolutePath());
+
+      // a batch number opens its page; an unknown hash and a malformed query are answered on the page
+      browser.type("#search-query", "1");
+      browser.pressEnter();
+      browser.await("batch 1's page", STAGES, () -> "/batches/1".equals(browser.eval("location.pathname"))
+          && "1".equals(browser.text("#number")));
+      String unknown = "0x" + "ab".repeat(32);
+      browser.type("#search-query", unknown);
+      browser.pressEnter();
+      browser.await("the answer to an unknown hash", Duration.ofSeconds(30), () -> browser.visible("#search-error")
+          && browser.text("#search-error").contains("knows no batch, transaction or L2 block '" + unknown + "'"));
+      browser.eval("document.querySelector('#search-query').value = ''");
+      browser.type("#search-query", "0xnot-a-hash");
+      browser.pressEnter();
+      browser.await("the answer to a malformed query", Duration.ofSeconds(30),
+          () -> browser.text("#search-error").startsWith("search for a batch number, a transaction hash or an L2 block hash"));
+      assertTrue("/batches/1".equals(browser.eval("location.pathname")), "a failed search stays on the page");
+      var malformed = zkchain.testing.TestNodes.get(node.httpUrl() + "/search?q=%27;DROP");
+      assertTrue(malformed.status() == 400 && malformed.body().contains("\"error\""), malformed.body());
     }
   }
 
@@ -107,6 +180,14 @@ class NodePageTest {
       assertTrue(browser.text("#history").contains("→"), "the history timeline: " + browser.text("#history"));
       browser.await("the journal events", Duration.ofSeconds(30), () -> browser.text("#events").contains("#1 "));
       System.out.println("screenshot of a batch page: " + browser.screenshot("batch-page-trusted-reorg").toAbsolutePath());
+
+      // the node page marks the batch where the trusted reorg happened, and only it
+      browser.open(node.httpUrl() + "/");
+      browser.await("batch 2 marked in the strip", STAGES, () -> browser.visible("#batch-2.reorg"));
+      assertTrue(!browser.visible("#batch-1.reorg") && !browser.visible("#batch-3.reorg"), "only batch 2 is marked");
+      assertTrue(String.valueOf(browser.eval("document.querySelector('#batch-2').title")).endsWith("· trusted reorg"),
+          String.valueOf(browser.eval("document.querySelector('#batch-2').title")));
+      browser.screenshot("node-page-trusted-reorg");
     }
   }
 
@@ -119,6 +200,10 @@ class NodePageTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  static long count(Browser browser, String selector) {
+    return ((Number) browser.eval("document.querySelectorAll(" + Browser.quote(selector) + ").length")).longValue();
   }
 
   static String colour(Browser browser, String selector) {

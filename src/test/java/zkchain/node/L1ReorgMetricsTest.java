@@ -52,6 +52,15 @@ class L1ReorgMetricsTest {
     anvil.close();
   }
 
+  /** The web page's strip of recent batches. */
+  JsonNode strip() {
+    try {
+      return JSON.readTree(TestNodes.get(node.httpUrl() + "/batches").body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   JsonNode l1Status() {
     try {
       return JSON.readTree(TestNodes.get(node.httpUrl() + "/status").body()).path("l1");
@@ -107,6 +116,14 @@ class L1ReorgMetricsTest {
     assertEquals(1, afterFirst.value("zkchain_l1_reorg_depth_bucket", "le", "+Inf"));
 
     awaitCaughtUp(1); // the node read up to the new latest block
+    // the web page's strip marks the batches the reorg undid, and forgets when they had become Virtual
+    assertTrue(TestNodes.eventually(WAIT, () -> {
+      JsonNode cells = strip();
+      return cells.size() == 4 && !cells.get(0).get("l1Undone").asBoolean() && cells.get(0).hasNonNull("virtualAt")
+          && cells.get(0).get("trustedAt").asLong() == cells.get(0).get("virtualAt").asLong()
+          && java.util.stream.IntStream.range(1, 4).allMatch(i -> cells.get(i).get("l1Undone").asBoolean()
+              && cells.get(i).get("virtualAt").isNull() && "none".equals(cells.get(i).get("stage").asText()));
+    }), "batches 2 to 4 marked undone on /batches: " + TestNodes.get(node.httpUrl() + "/batches").body());
     l1.reorg(1);
     PrometheusText afterSecond = awaitReorgs(2);
     assertEquals(1, l1Status().get("lastReorgDepth").asLong());

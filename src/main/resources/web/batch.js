@@ -4,6 +4,22 @@
 const number = location.pathname.split('/').filter(Boolean)[1];
 
 const l1 = r => r ? 'L1 block ' + r.blockNumber + ' (' + r.blockHash + '), tx ' + r.transactionHash + ', log ' + r.logIndex : null;
+// The L1 transactions of the batch's references, linked through the explorer the node is configured with
+// (zkchain.http.l1-explorer-tx-url), else shown as they are.
+function l1Links(el, refs) {
+  json('/web/settings.json').then(settings => {
+    for (const [label, r] of refs) {
+      if (!r) continue;
+      const a = document.createElement('a');
+      a.textContent = label + ': ' + r.transactionHash;
+      a.className = 'l1-tx';
+      if (settings.l1ExplorerTxUrl) { a.href = settings.l1ExplorerTxUrl.replace('{hash}', r.transactionHash); a.rel = 'noopener'; }
+      const dd = document.createElement('dd'); dd.append(a);
+      const dt = document.createElement('dt'); dt.textContent = 'L1 transaction';
+      el.append(dt, dd);
+    }
+  });
+}
 const data = d => d ? [['source', d.source], ['timestamp', d.timestamp + ' (' + new Date(d.timestamp * 1000).toISOString() + ')'],
   ['coinbase', d.coinbase], ['transactions', (d.transactions.length - 2) / 2 + ' bytes: ' + d.transactions.slice(0, 66)
     + (d.transactions.length > 66 ? '…' : '')]] : [['data', 'none']];
@@ -14,6 +30,7 @@ json('/batches/' + number).then(b => {
   $('stage').textContent = b.stage; $('stage').className = 'stage-badge ' + b.stage;
   list($('roots'), [['state root', b.stateRoot], ['accInputHash', b.accInputHash], ['verified root', b.verifiedRoot]]);
   list($('l1refs'), [['sequenced (Virtual)', l1(b.virtualL1)], ['verified (Consolidated)', l1(b.consolidatedL1)]]);
+  l1Links($('l1refs'), [['sequenced', b.virtualL1], ['verified', b.consolidatedL1]]);
   list($('data'), data(b.data));
   if (b.stateRootMismatch) {
     $('mismatch').hidden = false;

@@ -35,7 +35,7 @@ function render(s) {
     $('mismatch').hidden = true;
   }
   const f = s.feed || {};
-  list($('feed'), [['upstream', f.upstream ?? f.following], ['accepted', f.accepted], ['rejected', JSON.stringify(f.rejected)],
+  list($('feed'), [['upstream', f.upstream ?? (f.following ? 'connecting…' : 'not following a feed')], ['accepted', f.accepted], ['rejected', JSON.stringify(f.rejected)],
     ['duplicates', f.duplicates], ['gaps', f.gaps], ['reconnects', f.reconnects], ['failovers', f.failovers],
     ['executions', f.executions]]);
   list($('l1'), [['head', l1.head], ['lag (blocks)', l1.lag], ['reorgs', l1.reorgs], ['last reorg depth', l1.lastReorgDepth],

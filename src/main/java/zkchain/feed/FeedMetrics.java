@@ -37,9 +37,20 @@ public final class FeedMetrics {
   private final LongAdder slowFrames = new LongAdder();
   private final LongAdder replaced = new LongAdder();
   private final LongAdder relayFailures = new LongAdder();
+  private volatile String upstream;
 
   public FeedMetrics() {
     for (Rejection r : Rejection.values()) rejected.put(r, new LongAdder());
+  }
+
+  /** The feed URL of the current (or last) connection. */
+  void connecting(String url) {
+    upstream = url;
+  }
+
+  /** The feed URL the node follows now, or null before its first connection. */
+  public String upstream() {
+    return upstream;
   }
 
   void countRejected(Rejection reason) {

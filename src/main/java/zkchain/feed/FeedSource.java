@@ -351,6 +351,7 @@ public final class FeedSource {
 
     private Source<BatchMessage, NotUsed> connect() {
       String url = urls.get(urlIndex);
+      metrics.connecting(url);
       Connection connection = new Connection(url);
       previous = connection;
       try {

@@ -122,6 +122,7 @@ final class FeedDoor implements AutoCloseable {
   java.util.Map<String, Object> status() {
     var out = new java.util.LinkedHashMap<String, Object>();
     out.put("following", ingest != null);
+    out.put("upstream", metrics.upstream());
     out.put("logHead", relay.feedLog().head());
     out.put("relaying", relay.relaying());
     out.put("replaced", metrics.replaced());

@@ -49,6 +49,7 @@ class NodePageTest {
       });
       assertTrue(browser.text("#l1-head").matches("[0-9]+"), "the L1 head: " + browser.text("#l1-head"));
       assertTrue(browser.text("#virtual-lag").startsWith("0 batches behind trusted"), browser.text("#virtual-lag"));
+      assertTrue(browser.text("#feed").contains(sequencer.feedUrl()), "the feed upstream: " + browser.text("#feed"));
       // the plots: each batch's time to Virtual and to Consolidated, from the node's stage times, and the transfer rate
       browser.await("dots for the batches' stage times", STAGES, () -> count(browser, "#stage-plot circle.dot.virtual") > 0
           && count(browser, "#stage-plot circle.dot.consolidated") > 0);
@@ -163,7 +164,8 @@ class NodePageTest {
       // the test hook: batch 2 goes to L1 with an empty transactions list, not what the feed carried
       SequencerRole sequencer = rollup.startSequencer(Map.of("zkchain.sequencer.test-hooks.sequence-divergent-batch", 2,
           "zkchain.sequencer.batch.max-transactions", 20));
-      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()));
+      ZkChainNode node = rollup.startNode("node", List.of(sequencer.feedUrl()),
+          Map.of("zkchain.http.l1-explorer-tx-url", "https://explorer.example/tx/{hash}"));
       rollup.anvil().pauseMining();
       rollup.sendTransfers(60);
       assertTrue(zkchain.testing.TestNodes.eventually(STAGES, () -> status(node).get("heads").get("trusted").asLong() >= 3),
@@ -179,6 +181,9 @@ class NodePageTest {
       assertTrue(!browser.text("#reorg-trusted").equals(browser.text("#reorg-l1")), "the two versions differ");
       assertTrue(browser.text("#history").contains("→"), "the history timeline: " + browser.text("#history"));
       browser.await("the journal events", Duration.ofSeconds(30), () -> browser.text("#events").contains("#1 "));
+      String sequencedBy = batchJson(node, 2).get("virtualL1").get("transactionHash").asText();
+      browser.await("the L1 transaction linked", Duration.ofSeconds(30), () -> ("https://explorer.example/tx/" + sequencedBy)
+          .equals(browser.eval("(a => a && a.href)(document.querySelector('#l1refs a.l1-tx'))")));
       System.out.println("screenshot of a batch page: " + browser.screenshot("batch-page-trusted-reorg").toAbsolutePath());
 
       // the node page marks the batch where the trusted reorg happened, and only it

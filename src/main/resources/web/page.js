@@ -3,11 +3,10 @@
 // Events (/events/status); the sequencer and the aggregator push their /status and show their own section.
 const WINDOW_MS = 10 * 60 * 1000;
 const rates = []; // [timeMs, transfers/s] from the executed-transactions counter of successive statuses
-let lastCount = null;
 
 function lag(id, ahead, aheadHead, head, seconds) {
   const batches = Math.max(0, aheadHead - head);
-  $(id).textContent = batches + ' batches behind ' + ahead + (batches ? ', ' + seconds + ' s' : '');
+  $(id).textContent = batches + (batches === 1 ? ' batch' : ' batches') + ' behind ' + ahead + (batches ? ', ' + seconds + ' s' : '');
 }
 
 function render(s) {
@@ -53,12 +52,18 @@ function roleSection(role, section) {
   list($('role-section'), Object.entries(section || {}).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : v]));
 }
 
-// Transfers per second: the change of the executed-transactions counter between two statuses.
+// Transfers per second: the change of the executed-transactions counter over the last 5 s of
+// statuses (batches close about once a second, so one second alone reads 0 or twice the rate).
+const counts = []; // [timeMs, executed transactions]
 function transfersRate(execution) {
   if (!execution) return;
   const now = Date.now();
-  if (lastCount) rates.push([now, Math.max(0, execution.transactions - lastCount.n) * 1000 / Math.max(1, now - lastCount.at)]);
-  lastCount = { n: execution.transactions, at: now };
+  counts.push([now, execution.transactions]);
+  while (counts.length > 1 && counts[0][0] < now - 5000) counts.shift();
+  if (counts.length > 1) {
+    const [t0, n0] = counts[0];
+    rates.push([now, Math.max(0, execution.transactions - n0) * 1000 / Math.max(1, now - t0)]);
+  }
   while (rates.length && rates[0][0] < now - WINDOW_MS) rates.shift();
   plot($('rate-plot'), [{ cls: 'rate', points: rates }], WINDOW_MS, 'transfers/s');
   const last = rates.length ? rates[rates.length - 1][1] : 0;
@@ -117,7 +122,8 @@ function stagePlot(cells) {
   const toVirtual = cells.filter(c => c.trustedAt && c.virtualAt).map(c => [c.virtualAt, (c.virtualAt - c.trustedAt) / 1000]);
   const toConsolidated = cells.filter(c => c.virtualAt && c.consolidatedAt)
     .map(c => [c.consolidatedAt, (c.consolidatedAt - c.virtualAt) / 1000]);
-  const shown = plot($('stage-plot'), [{ cls: 'virtual', points: toVirtual }, { cls: 'consolidated', points: toConsolidated }],
+  const shown = plot($('stage-plot'), [{ cls: 'virtual', points: toVirtual, dotsOnly: true },
+    { cls: 'consolidated', points: toConsolidated, dotsOnly: true }],
     WINDOW_MS, 'seconds');
   const median = ps => { const v = ps.map(p => p[1]).sort((a, b) => a - b); return v.length ? v[v.length >> 1].toFixed(1) + ' s' : '–'; };
   $('stage-plot-note').textContent = shown ? 'median Trusted → Virtual ' + median(toVirtual) + ', Virtual → Consolidated '

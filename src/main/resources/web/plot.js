@@ -10,11 +10,11 @@ function svgEl(name, attrs, text) {
   return e;
 }
 
-// series: [{cls, points: [[timeMs, value], ...]}]; unit: what the y values are, for the axis label.
+// series: [{cls, points: [[timeMs, value], ...], dotsOnly}]; unit: what the y values are, for the axis label.
 function plot(svg, series, windowMs, unit) {
   const W = 600, H = 180, left = 44, bottom = 18, top = 8;
   const now = Date.now(), from = now - windowMs;
-  const shown = series.map(s => ({ cls: s.cls, points: s.points.filter(([t]) => t >= from) }));
+  const shown = series.map(s => ({ ...s, points: s.points.filter(([t]) => t >= from) }));
   const max = Math.max(1, ...shown.flatMap(s => s.points.map(([, v]) => v)));
   const x = t => left + (t - from) / windowMs * (W - left - 4);
   const y = v => top + (1 - v / max) * (H - top - bottom);
@@ -28,7 +28,7 @@ function plot(svg, series, windowMs, unit) {
   ];
   for (const s of shown) {
     if (!s.points.length) continue;
-    parts.push(svgEl('polyline', { class: 'line ' + s.cls,
+    if (!s.dotsOnly) parts.push(svgEl('polyline', { class: 'line ' + s.cls,
       points: s.points.map(([t, v]) => x(t).toFixed(1) + ',' + y(v).toFixed(1)).join(' ') }));
     for (const [t, v] of s.points) parts.push(svgEl('circle', { class: 'dot ' + s.cls, cx: x(t).toFixed(1), cy: y(v).toFixed(1), r: 2 }));
   }

@@ -84,29 +84,29 @@ public final class Devnet implements AutoCloseable {
     List<Path> logs = logFiles ? DevnetLogs.toFiles(dir.resolve("logs")) : List.of();
     Secp256k1.backend(); // loads libsecp256k1 or falls back now, so the log says which at start
     out.println("starting the devnet in " + dir + " ...");
-    List<String> urls = new ArrayList<>();
+    List<String> lines = new ArrayList<>(); // printed once everything runs, under the web page
 
     // finalized = head - 2 blocks (anvil: two epochs), so the finalized tag moves within seconds
     anvil = Anvil.start("--block-time", "1", "--slots-in-an-epoch", "1");
     running.add(anvil);
-    urls.add("L1 (anvil):      " + anvil.url());
+    lines.add("L1 (anvil):      " + anvil.url());
 
     Genesis genesis = Genesis.load(Path.of(cli.getString("zkchain.genesis-file")));
     Path rollupFile = dir.resolve("rollup.json");
     var deployment = Deployer.run(anvil.url(), rollupFile, genesis.chainId(),
         genesis.write(new InMemoryNodeStore()).hex());
-    urls.add("rollup:          " + deployment.rollup() + " (deployment in " + rollupFile + ")");
+    lines.add("rollup:          " + deployment.rollup() + " (deployment in " + rollupFile + ")");
 
     Config sequencerConfig = roleConfig(flags, configFile, "sequencer", dir, 0, rollupFile, List.of());
     sequencer = RoleClassLoader.startAs("sequencer", () -> SequencerRole.start(sequencerConfig));
     running.add(sequencer);
-    urls.add("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl()
+    lines.add("sequencer:       JSON-RPC " + sequencer.rpcUrl() + ", feed " + sequencer.feedUrl()
         + ", metrics http://127.0.0.1:" + sequencer.process().httpPort() + "/metrics");
 
     Config aggregatorConfig = roleConfig(flags, configFile, "aggregator", dir, 0, rollupFile, List.of());
     AggregatorRole aggregator = RoleClassLoader.startAs("aggregator", () -> AggregatorRole.start(aggregatorConfig));
     running.add(aggregator);
-    urls.add("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort()
+    lines.add("aggregator:      management http://127.0.0.1:" + aggregator.process().httpPort()
         + ", metrics http://127.0.0.1:" + aggregator.process().httpPort() + "/metrics");
 
     int nodePort = cli.getInt("zkchain.http.port");
@@ -117,19 +117,19 @@ public final class Devnet implements AutoCloseable {
         List.of(sequencer.feedUrl()));
     node = RoleClassLoader.startAs("node", () -> ZkChainNode.start(nodeConfig));
     running.add(node);
-    urls.add("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed"
+    lines.add("node:            " + node.httpUrl() + "/status, feed " + node.httpUrl().replace("http", "ws") + "/feed"
         + ", metrics " + node.httpUrl() + "/metrics");
     String rpc = node.rpcUrl().orElseThrow();
-    urls.add("node JSON-RPC:   " + rpc + " (WebSocket " + rpc.replace("http", "ws") + ")");
+    lines.add("node JSON-RPC:   " + rpc + " (WebSocket " + rpc.replace("http", "ws") + ")");
 
     load = LoadGenerator.start(sequencer.rpcUrl(), LOAD_KEYS.stream().map(DevKeys::key).toList(),
         cli.getDouble("zkchain.devnet.transfers-per-second"));
     running.add(load);
-    urls.add("load generator:  " + cli.getDouble("zkchain.devnet.transfers-per-second")
+    lines.add("load generator:  " + cli.getDouble("zkchain.devnet.transfers-per-second")
         + " transfers/s from dev keys " + LOAD_KEYS);
 
     out.println("web page:        " + node.httpUrl() + "/");
-    urls.forEach(out::println);
+    lines.forEach(out::println);
     if (!logs.isEmpty()) {
       out.println("logs:            " + logs.stream().map(Path::toString).collect(Collectors.joining(", ")));
     }

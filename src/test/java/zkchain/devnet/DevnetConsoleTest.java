@@ -79,8 +79,19 @@ class DevnetConsoleTest {
       assertTrue(devnet.waitFor(60, TimeUnit.SECONDS), "the devnet did not stop within 60 s of SIGTERM");
       assertConsoleLines(Files.readAllLines(stdout, StandardCharsets.UTF_8));
     } finally {
-      devnet.destroyForcibly();
+      stop(devnet);
     }
+  }
+
+  /**
+   * After a failure too: SIGTERM, so that the devnet stops its anvil, which runs in a session of
+   * its own and outlives a killed JVM; SIGKILL after 60 s, and then to whatever it left running.
+   */
+  private static void stop(Process devnet) throws InterruptedException {
+    List<ProcessHandle> children = devnet.descendants().toList();
+    devnet.destroy();
+    if (!devnet.waitFor(60, TimeUnit.SECONDS)) devnet.destroyForcibly().waitFor();
+    children.forEach(ProcessHandle::destroyForcibly);
   }
 
   private static void awaitTrustedBatches(Process devnet, Path stdout, Duration timeout) throws Exception {

@@ -99,7 +99,9 @@ public final class Main {
       System.out.print(USAGE);
       return;
     }
-    Secp256k1.backend(); // loads libsecp256k1 or falls back now, so the log says which at start
+    // loads libsecp256k1 or falls back now, so the log says which at start; the devnet does it
+    // once it logs into its files (its console shows no INFO)
+    if (!inv.role().equals("devnet")) Secp256k1.backend();
     switch (inv.role()) {
       case "node" -> {
         ZkChainNode node;
@@ -141,12 +143,15 @@ public final class Main {
     system.getWhenTerminated().toCompletableFuture().join();
   }
 
-  /** Runs the devnet until Ctrl-C, printing a line of the stage heads every second. */
+  /**
+   * Runs the devnet until Ctrl-C, printing a line of the stage heads every second; the roles log
+   * into files, and only their warnings and errors show between the live lines.
+   */
   static void runDevnet(Invocation inv) throws Exception {
     Map<String, Object> flags = new HashMap<>(inv.flags());
     // The devnet stops its parts in order on Ctrl-C; Akka's own JVM hooks would race it.
     flags.put("akka.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
-    Devnet devnet = Devnet.start(flags, inv.configFile(), System.out);
+    Devnet devnet = Devnet.startWithLogFiles(flags, inv.configFile(), System.out);
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     Thread stopper = new Thread(() -> {
       stopping.set(true);

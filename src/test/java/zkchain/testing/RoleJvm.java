@@ -70,7 +70,7 @@ public final class RoleJvm implements AutoCloseable {
   }
 
   /** Surefire's test classpath (its manifest-only booter jar hides it from java.class.path). */
-  private static String classpath() {
+  public static String classpath() {
     String cp = System.getProperty("surefire.test.class.path");
     return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
   }

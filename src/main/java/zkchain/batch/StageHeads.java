@@ -159,11 +159,13 @@ public final class StageHeads {
       } else if (event instanceof BatchEntity.StateRootMismatched e) {
         return update(c, "verified_root = ?", e.number(), e.verifiedRoot());
       } else if (event instanceof BatchEntity.TrustedDiscarded e) {
-        return update(c, "trusted_reorg = ?, trusted_at = NULL", e.number(), true);
+        return update(c, "trusted_reorg = ?, trusted_at = NULL, state_root = NULL", e.number(), true);
       } else if (event instanceof BatchEntity.L1BlockUndone e) {
         boolean notVirtual = e.stageAfter().compareTo(BatchEntity.Stage.VIRTUAL) < 0;
         boolean notConsolidated = e.stageAfter().compareTo(BatchEntity.Stage.CONSOLIDATED) < 0;
-        return update(c, "l1_undone = ?" + (notVirtual ? ", virtual_at = NULL" : "")
+        boolean noData = e.stageAfter() == BatchEntity.Stage.NONE;
+        return update(c, "l1_undone = ?" + (noData ? ", state_root = NULL, trusted_at = NULL" : "")
+            + (notVirtual ? ", virtual_at = NULL" : "")
             + (notConsolidated ? ", consolidated_at = NULL" : "")
             + (notConsolidated && !e.stateRootMismatchOpenAfter() ? ", verified_root = NULL" : ""), e.number(), true);
       }

@@ -43,13 +43,15 @@ CREATE TABLE IF NOT EXISTS batch_stage (
 );
 -- The web page's strip and plot: roots, when each stage was reached (epoch ms, the event's time),
 -- and marks of a trusted reorg and of an L1 undo. Added columns, so databases of earlier versions get them.
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS state_root VARCHAR(66);
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS verified_root VARCHAR(66);
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS trusted_at BIGINT;
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS virtual_at BIGINT;
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS consolidated_at BIGINT;
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS trusted_reorg BOOLEAN DEFAULT FALSE NOT NULL;
-ALTER TABLE batch_stage ADD COLUMN IF NOT EXISTS l1_undone BOOLEAN DEFAULT FALSE NOT NULL;
+-- One statement, so a member starting takes the table's lock once.
+ALTER TABLE batch_stage
+  ADD COLUMN IF NOT EXISTS state_root VARCHAR(66),
+  ADD COLUMN IF NOT EXISTS verified_root VARCHAR(66),
+  ADD COLUMN IF NOT EXISTS trusted_at BIGINT,
+  ADD COLUMN IF NOT EXISTS virtual_at BIGINT,
+  ADD COLUMN IF NOT EXISTS consolidated_at BIGINT,
+  ADD COLUMN IF NOT EXISTS trusted_reorg BOOLEAN DEFAULT FALSE NOT NULL,
+  ADD COLUMN IF NOT EXISTS l1_undone BOOLEAN DEFAULT FALSE NOT NULL;
 CREATE INDEX IF NOT EXISTS batch_stage_stage_idx ON batch_stage (stage, number);
 -- The L1 sync position per rollup (zkchain.derive.L1PositionStore), JSON.
 CREATE TABLE IF NOT EXISTS l1_position (

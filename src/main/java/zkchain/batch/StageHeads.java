@@ -205,10 +205,11 @@ public final class StageHeads {
     }
   }
 
+  /** The lowest batch at each stage waits longest (batches advance in order); one index probe each. */
   private static final String WAITING_SQL = """
       SELECT
-        (SELECT MIN(trusted_at) FROM batch_stage WHERE stage = 1),
-        (SELECT MIN(virtual_at) FROM batch_stage WHERE stage = 2)
+        (SELECT trusted_at FROM batch_stage WHERE stage = 1 ORDER BY number LIMIT 1),
+        (SELECT virtual_at FROM batch_stage WHERE stage = 2 ORDER BY number LIMIT 1)
       """;
 
   public static Waiting readWaiting(DataSource ds) {

@@ -141,6 +141,11 @@ class NodePageTest {
       browser.await("a Trusted batch in the strip", STAGES, () -> browser.visible("#strip a.cell.trusted"));
       String cell = "#" + browser.eval("document.querySelector('#strip a.cell.trusted').id");
       String colourTrusted = colour(browser, cell);
+      // L1 mines nothing: the Virtual head's lag grows in seconds, as the node's stage times tell
+      browser.await("the Virtual head's lag in seconds", STAGES, () -> browser.text("#virtual-lag")
+          .matches("[1-9][0-9]* batch(es)? behind trusted, [2-9][0-9]* s"));
+      long lagSeconds = status(node).get("heads").get("lagSeconds").get("virtual").asLong();
+      assertTrue(lagSeconds >= 2, "/status heads.lagSeconds.virtual: " + lagSeconds);
 
       browser.hover(cell);
       browser.await("the hovered cell's number and stage", Duration.ofSeconds(10),

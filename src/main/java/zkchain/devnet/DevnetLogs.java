@@ -42,6 +42,8 @@ final class DevnetLogs {
     long since = System.currentTimeMillis();
     context.reset();
     context.putProperty("LOG_DIR", dir.toString());
+    // a terminal shows the live line without a newline: a warning first returns and erases it
+    context.putProperty("CONSOLE_LINE_START", System.console() != null ? "\r\u001b[K" : "");
     JoranConfigurator configurator = new JoranConfigurator();
     configurator.setContext(context);
     try {

@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -110,38 +111,50 @@ public final class StageHeads {
     }
   }
 
-  private static akka.projection.javadsl.ExactlyOnceProjection<akka.persistence.query.Offset, EventEnvelope<BatchEntity.Event>>
-      projection(ActorSystem<?> system, Database db, String tag) {
-    return JdbcProjection.exactlyOnce(
+  /**
+   * Events are handled in groups (up to {@value #GROUP} or {@link #GROUP_WITHIN}), each group in one
+   * transaction with its offset: exactly once, without a commit per event.
+   */
+  private static akka.projection.Projection<EventEnvelope<BatchEntity.Event>> projection(
+      ActorSystem<?> system, Database db, String tag) {
+    return JdbcProjection.groupedWithin(
         ProjectionId.of(PROJECTION_NAME, tag),
         EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
         () -> new DataSourceJdbcSession(db.dataSource()),
         () -> new Handler(db.kind()),
-        system);
+        system)
+        .withGroup(GROUP, GROUP_WITHIN);
   }
+
+  private static final int GROUP = 200;
+  private static final java.time.Duration GROUP_WITHIN = java.time.Duration.ofMillis(100);
 
   /**
    * Writes the stage each event leaves its batch in, and what the web page shows of it: its roots,
    * when it reached each stage (the event's time) and whether a trusted reorg or an L1 undo hit it.
    */
-  static final class Handler extends JdbcHandler<EventEnvelope<BatchEntity.Event>, DataSourceJdbcSession> {
+  static final class Handler extends JdbcHandler<List<EventEnvelope<BatchEntity.Event>>, DataSourceJdbcSession> {
     private final String upsert;
 
     Handler(Database.Kind kind) {
       this.upsert = kind.upsert("batch_stage", "number", "stage", "state_root_mismatch");
     }
 
+    /** In the events' order: a batch's later event may overwrite what an earlier one of the group wrote. */
     @Override
-    public void process(DataSourceJdbcSession session, EventEnvelope<BatchEntity.Event> envelope) throws Exception {
-      BatchEntity.Event event = envelope.event();
+    public void process(DataSourceJdbcSession session, List<EventEnvelope<BatchEntity.Event>> envelopes) throws Exception {
       session.withConnection(c -> {
         try (PreparedStatement ps = c.prepareStatement(upsert)) {
-          ps.setLong(1, event.number());
-          ps.setShort(2, (short) event.stageAfter().ordinal());
-          ps.setBoolean(3, event.stateRootMismatchOpenAfter());
-          ps.executeUpdate();
+          for (EventEnvelope<BatchEntity.Event> envelope : envelopes) {
+            BatchEntity.Event event = envelope.event();
+            ps.setLong(1, event.number());
+            ps.setShort(2, (short) event.stageAfter().ordinal());
+            ps.setBoolean(3, event.stateRootMismatchOpenAfter());
+            ps.executeUpdate();
+            details(c, event);
+          }
         }
-        return details(c, event);
+        return envelopes.size();
       });
     }
 
@@ -159,7 +172,8 @@ public final class StageHeads {
       } else if (event instanceof BatchEntity.StateRootMismatched e) {
         return update(c, "verified_root = ?", e.number(), e.verifiedRoot());
       } else if (event instanceof BatchEntity.TrustedDiscarded e) {
-        return update(c, "trusted_reorg = ?, trusted_at = NULL, state_root = NULL", e.number(), true);
+        // the reorg is marked where it happened (a Virtualized with differing fields), not on the batches it discarded
+        return update(c, "trusted_at = NULL, state_root = NULL", e.number());
       } else if (event instanceof BatchEntity.L1BlockUndone e) {
         boolean notVirtual = e.stageAfter().compareTo(BatchEntity.Stage.VIRTUAL) < 0;
         boolean notConsolidated = e.stageAfter().compareTo(BatchEntity.Stage.CONSOLIDATED) < 0;

@@ -147,7 +147,9 @@ class ReplayTest {
     awaitHeads(last, last, last);
     BatchEntity.State reorged = BatchEntity.ref(node.system(), reorgedBatch)
         .ask(BatchEntity.Get::new, TestNodes.TIMEOUT).toCompletableFuture().join();
-    assertEquals(List.of("transactions"), reorged.current().trustedReorg().differingFields());
+    // L1's version carries transfers, the feed's none; its timestamp may differ too (L1's is its latest block's)
+    assertTrue(reorged.current().trustedReorg().differingFields().contains("transactions"),
+        "a trusted reorg of the transactions: " + reorged.current().trustedReorg().differingFields());
     assertTrue(last >= 200, "at least 200 batches, got " + last);
   }
 

@@ -222,6 +222,33 @@ class L1SyncTest {
   }
 
   @Test
+  void theBatchPageListsEachTransactionAppliedOrSkippedWithTheReason() throws Exception {
+    long chainId = zkchain.execution.Genesis.load(L1Workload.GENESIS_FILE).chainId();
+    var sender = org.web3j.crypto.Credentials.create(zkchain.DevKeys.key(4));
+    byte[] transfer = org.web3j.crypto.TransactionEncoder.signMessage(org.web3j.crypto.RawTransaction.createEtherTransaction(
+        java.math.BigInteger.ZERO, java.math.BigInteger.ONE, java.math.BigInteger.valueOf(21_000),
+        "0x0000000000000000000000000000000000001234", java.math.BigInteger.TEN), chainId, sender);
+    // garbage, a transfer, the same transfer again: malformed, applied, and skipped for its spent nonce
+    l1.sequenceTransactions(zkchain.protocol.BatchTransactions.encode(List.of(
+        Numeric.hexStringToByteArray("0xdeadbeef"), transfer, transfer)));
+    ZkChainNode node = startNode(Map.of());
+    awaitHeads(node, 1, 0);
+    String hash = Hash32.keccak(transfer).hex();
+    try (var browser = zkchain.testing.Browser.start()) {
+      browser.open(node.httpUrl() + "/batches/1");
+      browser.await("batch 1's transactions", SYNC_TIMEOUT,
+          () -> browser.text("#tx-summary").equals("3 transactions: 1 applied, 2 skipped"));
+      List<String> rows = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) rows.add(browser.text("#transactions tr:nth-child(" + i + ")"));
+      assertTrue(rows.get(0).matches("(?s)0\\s+0x[0-9a-f]{64}\\s+skipped\\s+malformed.*"), rows.get(0));
+      assertTrue(rows.get(1).matches("(?s)1\\s+" + hash + "\\s+applied\\s+" + sender.getAddress()
+          + " → 0x0000000000000000000000000000000000001234\\s+10"), rows.get(1));
+      assertTrue(rows.get(2).matches("(?s)2\\s+" + hash + "\\s+skipped\\s+nonce.*"), rows.get(2));
+      browser.screenshot("batch-page-skipped-transactions");
+    }
+  }
+
+  @Test
   void aWrongVerifiedRootIsAStateRootMismatch() throws Exception {
     l1.transfersPerBatch(2).sequence(2, 2);
     ZkChainNode node = startNode(Map.of());

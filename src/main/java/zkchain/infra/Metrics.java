@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import zkchain.execution.ExecutionResult;
 import zkchain.execution.Executor;
@@ -54,7 +55,7 @@ public final class Metrics implements Extension {
   private final Histogram stageSeconds;
   private final Counter l1Reorgs;
   private final Histogram l1ReorgDepth;
-  private final java.util.concurrent.atomic.LongAdder executedTransactions = new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder executedTransactions = new LongAdder();
 
   private Metrics() {
     JvmMetrics.builder().register(registry);

@@ -54,12 +54,19 @@ json('/batches/' + number + '/events').then(events => {
 }).catch(() => item($('events'), 'no journal events'));
 
 // Each transaction applied or skipped, with the protocol's reason; the one a search named is marked.
+// The whole hash on a wide screen, its ends on a phone (page.css), the whole one on hover either way.
+function hashCell(tr, hash) {
+  const td = document.createElement('td'); td.title = hash;
+  const full = document.createElement('span'); full.className = 'full'; full.textContent = hash;
+  const short = document.createElement('span'); short.className = 'short'; short.textContent = hash.slice(0, 10) + '…' + hash.slice(-8);
+  td.append(full, short); tr.append(td);
+}
 function cell(tr, text, cls) { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.append(td); }
 json('/batches/' + number + '/replay').then(r => {
   const rows = r.outcomes.map(o => {
     const tr = document.createElement('tr');
     tr.id = 'tx-' + o.hash;
-    cell(tr, o.index); cell(tr, o.hash); cell(tr, o.outcome, 'outcome ' + o.outcome);
+    cell(tr, o.index); hashCell(tr, o.hash); cell(tr, o.outcome, 'outcome ' + o.outcome);
     cell(tr, o.outcome === 'applied' ? o.sender + ' → ' + o.to : '', 'wide');
     cell(tr, o.outcome === 'applied' ? o.value : o.reason + (o.detail ? ': ' + o.detail : ''));
     return tr;

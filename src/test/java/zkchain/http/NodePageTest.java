@@ -108,6 +108,12 @@ class NodePageTest {
       assertTrue(zkchain.testing.TestNodes.get(node.httpUrl() + "/batches/" + batch + "/replay").body().contains(wanted),
           "batch " + batch + " holds the transaction");
       System.out.println("screenshot of a search result: " + browser.screenshot("search-transaction").toAbsolutePath());
+      browser.viewport(390, 844, true);
+      browser.await("the batch page on a phone: the row without its wide column", Duration.ofSeconds(10),
+          () -> browser.visible("#tx-" + wanted) && !browser.visible("#transactions td.wide")
+              && browser.text("#tx-" + wanted).contains(wanted.substring(0, 10) + "…" + wanted.substring(58)));
+      browser.screenshot("batch-page-phone");
+      browser.viewport(1280, 900, false);
 
       // a batch number opens its page; an unknown hash and a malformed query are answered on the page
       browser.type("#search-query", "1");

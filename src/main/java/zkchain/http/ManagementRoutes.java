@@ -67,6 +67,8 @@ public final class ManagementRoutes extends AllDirectives {
   private final Route extra;
   private final java.util.function.Supplier<Map<String, Object>> extraStatus;
   private final java.util.function.Supplier<List<Readiness.Check>> roleChecks;
+  /** Where the routes' JDBC reads and the role's status sections run. */
+  private final java.util.concurrent.Executor blocking;
 
   /**
    * @param extra more routes on the same port (the node's feed), or null
@@ -81,6 +83,7 @@ public final class ManagementRoutes extends AllDirectives {
     this.system = system;
     this.askTimeout = system.settings().config().getDuration("zkchain.batch.ask-timeout");
     this.journal = new BatchJournal(system);
+    this.blocking = system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     this.akkaManagement = AkkaManagement.get(Adapter.toClassic(system)).getRoutes();
   }
 
@@ -246,6 +249,22 @@ public final class ManagementRoutes extends AllDirectives {
 
   /** /status as Server-Sent Events, one every second, for the web page (no polling of every route). */
   private Route statusEvents() {
+    // a page that reads slowly skips events rather than holding back the others
+    var stream = liveEvents()
+        .buffer(4, akka.stream.OverflowStrategy.dropHead())
+        .keepAlive(Duration.ofSeconds(10), akka.http.javadsl.model.sse.ServerSentEvent::heartbeat);
+    return completeOK(stream, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+  }
+
+  private akka.stream.javadsl.Source<akka.http.javadsl.model.sse.ServerSentEvent, akka.NotUsed> liveEvents;
+
+  /**
+   * The page's events, produced once per process and broadcast to every open page, so that N pages
+   * cost one status and one strip read a second, not N. While no page is open, the hub's small
+   * buffer fills and the ticks that find no demand are dropped: nothing more is read.
+   */
+  private synchronized akka.stream.javadsl.Source<akka.http.javadsl.model.sse.ServerSentEvent, akka.NotUsed> liveEvents() {
+    if (liveEvents != null) return liveEvents;
     var events = akka.stream.javadsl.Source.tick(Duration.ZERO, Duration.ofSeconds(1), "tick")
         .mapAsync(1, tick -> statusBody())
         .map(body -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(body), "status"));
@@ -256,10 +275,12 @@ public final class ManagementRoutes extends AllDirectives {
               .exceptionally(e -> List.of()))
           .map(cells -> akka.http.javadsl.model.sse.ServerSentEvent.create(JSON.writeValueAsString(cells), "batches")));
     }
-    var stream = events
-        .keepAlive(Duration.ofSeconds(10), akka.http.javadsl.model.sse.ServerSentEvent::heartbeat)
-        .mapMaterializedValue(cancellable -> akka.NotUsed.getInstance());
-    return completeOK(stream, akka.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream());
+    // a status or strip that fails to read or write is skipped: the shared stream outlives it
+    liveEvents = events
+        .withAttributes(akka.stream.ActorAttributes.withSupervisionStrategy(akka.stream.Supervision.getResumingDecider()))
+        .toMat(akka.stream.javadsl.BroadcastHub.of(akka.http.javadsl.model.sse.ServerSentEvent.class, 2),
+        akka.stream.javadsl.Keep.right()).run(system);
+    return liveEvents;
   }
 
   /** A browser opening a batch asks for HTML first; every other client (no Accept, JSON, *&#47;*) gets JSON. */
@@ -277,25 +298,19 @@ public final class ManagementRoutes extends AllDirectives {
   private volatile Search searcher;
 
   /** GET /search?q=: the batch that a batch number, a transaction hash or an L2 block hash names. */
-  private Route search(String query) {
+  private Route search(String raw) {
     if (!isNode()) return error(StatusCodes.NOT_FOUND, "only a node keeps batches");
+    Search.Query query;
+    try {
+      query = Search.Query.parse(raw);
+    } catch (Search.Malformed e) {
+      return error(StatusCodes.BAD_REQUEST, e.getMessage());
+    }
     if (searcher == null) searcher = new Search(zkchain.infra.Database.get(system).dataSource());
-    var blocking = system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
-    CompletionStage<Object> found = CompletableFuture.supplyAsync(() -> {
-      try {
-        return (Object) searcher.find(query);
-      } catch (Search.Malformed e) {
-        return e;
-      }
-    }, blocking);
-    return onSuccess(found, result -> {
-      if (result instanceof Search.Malformed e) return error(StatusCodes.BAD_REQUEST, e.getMessage());
-      @SuppressWarnings("unchecked") var hit = (Optional<Search.Found>) result;
-      return hit.isEmpty()
-          ? error(StatusCodes.NOT_FOUND, "this node knows no batch, transaction or L2 block '" + query.strip()
-              + "' (transactions and blocks are indexed when the node's JSON-RPC is on: zkchain.rpc.enabled)")
-          : completeOK(hit.get(), Jackson.marshaller(JSON));
-    });
+    return onSuccess(CompletableFuture.supplyAsync(() -> searcher.find(query), blocking), hit -> hit.isEmpty()
+        ? error(StatusCodes.NOT_FOUND, "this node knows no batch, transaction or L2 block '" + query.text()
+            + "' (transactions and blocks are indexed when the node's JSON-RPC is on: zkchain.rpc.enabled)")
+        : completeOK(hit.get(), Jackson.marshaller(JSON)));
   }
 
   /** GET /batches: the most recent batches with their stage, oldest first (?limit=, at most 1000). */
@@ -350,7 +365,6 @@ public final class ManagementRoutes extends AllDirectives {
 
   /** The role's own /status sections, computed off the request's thread and bounded in time. */
   private CompletionStage<Map<String, Object>> extraSections() {
-    var blocking = system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.fromConfig("zkchain.blocking-dispatcher"));
     return java.util.concurrent.CompletableFuture.supplyAsync(extraStatus, blocking)
         .completeOnTimeout(Map.of("unavailable", "the role's own status did not answer within "
             + EXTRA_STATUS_TIMEOUT.toMillis() + " ms"), EXTRA_STATUS_TIMEOUT.toMillis(),

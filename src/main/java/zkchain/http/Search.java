@@ -40,15 +40,24 @@ public final class Search {
     this.blockHashes = new JdbcBlockHashes(dataSource);
   }
 
-  /** Empty when this node knows nothing by that name; {@link Malformed} when it cannot be a name. */
-  public Optional<Found> find(String raw) {
-    String query = raw.strip();
-    if (NUMBER.matcher(query).matches()) {
-      long number = Long.parseLong(query);
-      return batchKnown(number) ? Optional.of(new Found(query, "batch", number, null)) : Optional.empty();
+  /** What was asked: a batch number or a 32-byte hash, as typed (stripped). */
+  public record Query(String text, Long number, Hash32 hash) {
+    /** @throws Malformed when the text can be neither */
+    public static Query parse(String raw) {
+      String text = raw.strip();
+      if (NUMBER.matcher(text).matches()) return new Query(text, Long.parseLong(text), null);
+      if (!HASH.matcher(text).matches()) throw new Malformed(text);
+      return new Query(text, null, Hash32.of(text.startsWith("0x") ? text : "0x" + text));
     }
-    if (!HASH.matcher(query).matches()) throw new Malformed(query);
-    Hash32 hash = Hash32.of(query.startsWith("0x") ? query : "0x" + query);
+  }
+
+  /** Empty when this node knows nothing by that name. */
+  public Optional<Found> find(Query query) {
+    if (query.number() != null) {
+      long number = query.number();
+      return batchKnown(number) ? Optional.of(new Found(query.text(), "batch", number, null)) : Optional.empty();
+    }
+    Hash32 hash = query.hash();
     List<TransactionIndex.Location> transactions = TransactionIndex.find(dataSource, hash);
     if (!transactions.isEmpty()) {
       TransactionIndex.Location newest = transactions.get(0);

@@ -228,9 +228,7 @@ class NodePageTest {
 
   static JsonNode status(ZkChainNode node) {
     try {
-      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/status")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return JSON.readTree(response.body());
+      return JSON.readTree(zkchain.testing.TestNodes.get(node.httpUrl() + "/status").body());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -51,8 +50,8 @@ final class SequencerJvmRollup implements AutoCloseable {
     this.l1Service = new HttpService(rollup.anvil().url());
     this.l1 = Web3j.build(l1Service);
     this.view = ZkChainRollup.at(l1, rollup.deployment().rollup());
-    this.httpPort = freePort();
-    this.rpcPort = freePort();
+    this.httpPort = zkchain.testing.NodeCluster.freePort();
+    this.rpcPort = zkchain.testing.NodeCluster.freePort();
     Path data = dir.resolve("sequencer");
     Map<String, Object> s = new HashMap<>();
     s.put("zkchain.data-dir", data.toString());
@@ -168,12 +167,6 @@ final class SequencerJvmRollup implements AutoCloseable {
       return h.get("trusted").asLong() + "/" + h.get("virtual").asLong();
     } catch (IOException e) {
       return "unreadable: " + e;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

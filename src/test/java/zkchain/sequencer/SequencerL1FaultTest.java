@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -108,7 +107,7 @@ class SequencerL1FaultTest {
   @Test
   void aSequencerWhoseDatabaseLostBatchesThatL1HasRecoversThemFromL1() throws Exception {
     try (LocalRollup rollup = new LocalRollup(dir)) {
-      Map<String, Object> settings = Map.of("zkchain.http.port", freePort(),
+      Map<String, Object> settings = Map.of("zkchain.http.port", zkchain.testing.NodeCluster.freePort(),
           "zkchain.sequencer.batch.max-transactions", 10);
       var sequencer = rollup.startSequencer(settings);
       ZkChainNode following = rollup.startNode("following", List.of(sequencer.feedUrl()));
@@ -223,11 +222,5 @@ class SequencerL1FaultTest {
       }
     }
     return deleted;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -60,12 +60,23 @@ public final class NodeCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A port free now, for a process started later (or restarted on it), chosen below the kernel's
+   * ephemeral range (32768 and up on Linux): a port the kernel hands out, as {@code new
+   * ServerSocket(0)} would, can meanwhile become the local end of some outbound connection (a
+   * member dialling another, a client of anvil), and the member then fails to bind it.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = random.nextInt(20_000, 32_768);
+      try (ServerSocket s = new ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // in use: try another
+      }
     }
+    throw new IllegalStateException("no free port found between 20000 and 32767");
   }
 
   public int size() {
